@@ -1,0 +1,41 @@
+// vipd: stable virtual IPs for Kubernetes Services and plain Linux services.
+//
+// The entry point parses the command line and hands each subcommand to its module; it holds
+// no logic of its own.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <string>
+
+#include "common/logging.hpp"
+#include "daemon/version.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "vipd gives services stable virtual IPs reachable from outside the cluster: it announces\n"
+      "them over BGP (layer 3) or owns them on the LAN (layer 2), with addresses allocated\n"
+      "from MetalLB-compatible pools.",
+      "vipd"};
+  app.set_version_flag(
+      "-V,--version", [] { return "vipd " + std::string(vipd::version()); },
+      "Print the version and exit");
+  std::string log_format = "text";
+  std::string log_level = "info";
+  app.add_option("--log-format", log_format, "Log format: text or json")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  app.add_option("--log-level", log_level,
+                 "Log level: trace, debug, info, warn, error, critical or off")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
+      ->capture_default_str();
+  app.require_subcommand(0, 1);
+
+  CLI11_PARSE(app, argc, argv);
+
+  vipd::setup_logging(vipd::parse_log_format(log_format).value(),
+                      vipd::parse_log_level(log_level).value());
+  if (app.get_subcommands().empty()) {
+    std::fputs(app.help().c_str(), stdout);
+    return 0;
+  }
+  return 0;
+}

@@ -1,0 +1,50 @@
+#!/usr/bin/env python3
+"""Checks that pure modules do no I/O: from each source of a pure target, follow the project's
+own includes ("module/file.hpp") transitively and fail on any include of an I/O library.
+
+Usage: check-pure.py SOURCE_ROOT FILE...   (FILE: the sources of the pure targets)
+"""
+import re
+import sys
+from pathlib import Path
+
+FORBIDDEN = [
+    (re.compile(r"^boost/(asio|beast)"), "Asio/Beast (network I/O)"),
+    (re.compile(r"^yaml-cpp/"), "yaml-cpp (belongs to config/ front ends)"),
+    (re.compile(r"^(netlink|linux/rtnetlink|linux/netlink)"), "netlink"),
+    (re.compile(r"^spdlog/"), "spdlog (pure code returns data; callers log)"),
+    (re.compile(r"^(sys/socket|netinet/|arpa/inet)"), "sockets"),
+    (re.compile(r"^(fstream|iostream)$"), "file and stream I/O"),
+    (re.compile(r"^common/(asio|logging)\.hpp$"), "the I/O side of common"),
+]
+INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]')
+
+
+def main() -> int:
+    root = Path(sys.argv[1])
+    seen: set[Path] = set()
+    todo = [Path(f) for f in sys.argv[2:]]
+    problems = []
+    while todo:
+        path = todo.pop()
+        if path in seen or not path.is_file():
+            continue
+        seen.add(path)
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            m = INCLUDE.match(line)
+            if not m:
+                continue
+            name = m.group(2)
+            for pattern, why in FORBIDDEN:
+                if pattern.search(name):
+                    problems.append(f"{path}:{number}: includes <{name}>: {why}")
+            if m.group(1) == '"' and (root / name).is_file():
+                todo.append(root / name)
+    for p in problems:
+        print(p)
+    print(f"check-pure: {len(seen)} files read, {len(problems)} problems")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
