@@ -3,7 +3,9 @@
 # Flags for the project's own code only (dependencies never see -Werror).
 add_library(vipd_warnings INTERFACE)
 target_compile_options(vipd_warnings INTERFACE
-  -Wall -Wextra -Werror -Wshadow -Wnon-virtual-dtor -Wimplicit-fallthrough)
+  -Wall -Wextra -Werror -Wshadow -Wnon-virtual-dtor -Wimplicit-fallthrough
+  # Designated initialisers that leave members at their defaults are intended.
+  -Wno-missing-field-initializers)
 
 if(VIPD_SANITIZE)
   # -fno-sanitize-recover: undefined behaviour aborts the test instead of printing and going on.
