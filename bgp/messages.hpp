@@ -214,6 +214,9 @@ struct PathAttributes {
 struct AttributeLayout {
   std::vector<std::uint8_t> order;   // type codes as they appeared
   std::bitset<256> extended_length;  // type codes sent with the extended-length bit
+  // Optional transitive attributes that arrived with the Partial bit: it stays set when the
+  // attribute is passed on (RFC 4271 §4.3).
+  std::bitset<256> partial;
   friend bool operator==(const AttributeLayout&, const AttributeLayout&) = default;
 };
 

@@ -150,6 +150,10 @@ DecodeResult<Update> decode_update(Reader body, std::size_t body_offset,
     const auto whole = attributes->subspan(start, attrs.offset() - start);
     update.layout.order.push_back(*type);
     if (*flags & kFlagExtendedLength) update.layout.extended_length.set(*type);
+    if (*flags & kFlagPartial) {
+      update.layout.partial.set(*type);
+      canonical = false;
+    }
     if (static_cast<int>(*type) <= previous_type ||
         ((*flags & kFlagExtendedLength) && *length <= 255)) {
       canonical = false;
@@ -195,7 +199,12 @@ DecodeResult<Update> decode_update(Reader body, std::size_t body_offset,
       continue;
     }
     if (auto problem = row->decode(Reader(*value), options, update.attributes)) {
-      const ErrorAction action = problem->action.value_or(row->on_error);
+      ErrorAction action = problem->action.value_or(row->on_error);
+      // RFC 4760 §3: without IPv4 NLRI the NEXT_HOP attribute is ignored, so a bad one only
+      // costs the attribute.
+      if (row->type == AttrType::kNextHop && update.nlri.empty()) {
+        action = ErrorAction::kAttributeDiscard;
+      }
       if (action == ErrorAction::kSessionReset) {
         return make_error(3, problem->subcode, at, problem->reason, attribute_bytes(whole));
       }
@@ -250,7 +259,10 @@ void encode_update_body(const Update& update, const CodecOptions& options,
   };
   const auto write_type = [&](std::uint8_t type) {
     if (const AttributeRow* row = find_attribute(type)) {
-      if (row->present(a)) write(row->flags, type, [&] { row->encode(a, options, out); });
+      const std::uint8_t partial = update.layout.partial.test(type) ? kFlagPartial : 0;
+      if (row->present(a)) {
+        write(row->flags | partial, type, [&] { row->encode(a, options, out); });
+      }
       return;
     }
     for (const auto& raw : a.unknown) {
