@@ -1,0 +1,345 @@
+// One test per NOTIFICATION code/subcode the decoder produces (RFC 4271 §6, RFC 7606, RFC 7313),
+// asserting code, subcode, data and the RFC 7606 action.
+#include <gtest/gtest.h>
+
+#include "bgp/codec.hpp"
+#include "bgp/framer.hpp"
+#include "bgp/tests/test_data.hpp"
+
+namespace vipd::bgp {
+namespace {
+
+using testing::Bytes;
+using testing::from_hex;
+
+Bytes message(std::uint8_t type, const Bytes& body, int length_override = -1) {
+  Bytes m(16, 0xff);
+  const std::size_t length =
+      length_override >= 0 ? static_cast<std::size_t>(length_override) : body.size() + kHeaderSize;
+  m.push_back(static_cast<std::uint8_t>(length >> 8));
+  m.push_back(static_cast<std::uint8_t>(length));
+  m.push_back(type);
+  m.insert(m.end(), body.begin(), body.end());
+  return m;
+}
+
+Bytes update(const Bytes& withdrawn, const Bytes& attributes, const Bytes& nlri) {
+  Bytes body;
+  body.push_back(static_cast<std::uint8_t>(withdrawn.size() >> 8));
+  body.push_back(static_cast<std::uint8_t>(withdrawn.size()));
+  body.insert(body.end(), withdrawn.begin(), withdrawn.end());
+  body.push_back(static_cast<std::uint8_t>(attributes.size() >> 8));
+  body.push_back(static_cast<std::uint8_t>(attributes.size()));
+  body.insert(body.end(), attributes.begin(), attributes.end());
+  body.insert(body.end(), nlri.begin(), nlri.end());
+  return message(2, body);
+}
+
+// ORIGIN IGP, AS_PATH [64496] (four-octet), NEXT_HOP 192.0.2.1: a valid eBGP attribute set.
+const Bytes kBase = from_hex("40010100 4002060201 0000fbf0 400304c0000201");
+const Bytes kHostRoute = from_hex("20 cb00710a");  // 203.0.113.10/32
+
+Bytes with(Bytes a, const Bytes& more) {
+  a.insert(a.end(), more.begin(), more.end());
+  return a;
+}
+
+const CodecOptions kOptions{.four_octet_as = true};
+
+void expect_error(const Bytes& bytes, std::uint8_t code, std::uint8_t subcode,
+                  const Bytes& data = {}, const CodecOptions& options = kOptions) {
+  auto m = decode(bytes, options);
+  ASSERT_FALSE(m) << "decoded without error";
+  EXPECT_EQ(m.error().code, code) << m.error().reason;
+  EXPECT_EQ(m.error().subcode, subcode) << m.error().reason;
+  EXPECT_EQ(m.error().data, data) << m.error().reason;
+  EXPECT_EQ(m.error().action, ErrorAction::kSessionReset);
+  EXPECT_FALSE(m.error().reason.empty());
+}
+
+Update expect_issue(const Bytes& bytes, std::uint8_t subcode, ErrorAction action,
+                    const CodecOptions& options = kOptions) {
+  auto m = decode(bytes, options);
+  if (!m) {
+    ADD_FAILURE() << "session reset instead of " << to_string(action) << ": " << m.error().reason;
+    return {};
+  }
+  const auto& u = std::get<Update>(m.value());
+  EXPECT_EQ(u.action, action);
+  const bool found = std::any_of(u.issues.begin(), u.issues.end(), [&](const AttributeIssue& i) {
+    return i.subcode == subcode && i.action == action;
+  });
+  EXPECT_TRUE(found) << "no issue with subcode " << int(subcode);
+  return u;
+}
+
+// ---- 1: Message Header Error -------------------------------------------------------------------
+
+TEST(Errors, HeaderConnectionNotSynchronized_1_1) {
+  Bytes m = message(4, {});
+  m[3] = 0xfe;
+  expect_error(m, 1, 1);
+}
+
+TEST(Errors, HeaderBadMessageLength_1_2) {
+  expect_error(message(4, {}, 18), 1, 2, {0x00, 0x12});          // below 19
+  expect_error(message(4, {0}), 1, 2, {0x00, 0x14});             // KEEPALIVE must be 19
+  expect_error(message(1, Bytes(9, 0)), 1, 2, {0x00, 0x1c});     // OPEN below 29
+  expect_error(message(2, {0, 0, 0}), 1, 2, {0x00, 0x16});       // UPDATE below 23
+  expect_error(message(3, {6}), 1, 2, {0x00, 0x14});             // NOTIFICATION below 21
+  expect_error(message(2, Bytes(4078, 0)), 1, 2, {0x10, 0x01});  // 4097 > 4096
+  // With extended messages negotiated (RFC 8654) the same length is fine.
+  // (4074 zero octets of NLRI are 4074 default routes: odd, but well formed.)
+  auto ok = decode(message(2, Bytes(4078, 0)), CodecOptions{.extended_message = true});
+  ASSERT_TRUE(ok) << ok.error().reason;
+  EXPECT_EQ(std::get<Update>(ok.value()).nlri.size(), 4074u);
+}
+
+TEST(Errors, HeaderBadMessageType_1_3) {
+  expect_error(message(6, {}), 1, 3, {6});
+  expect_error(message(0, {}), 1, 3, {0});
+}
+
+TEST(Errors, HeaderLengthDisagreesWithTheBufferIsBadLength) {
+  Bytes m = message(4, {});
+  m.push_back(0);
+  expect_error(m, 1, 2, {0x00, 0x13});
+}
+
+// ---- 2: OPEN Message Error --------------------------------------------------------------------
+
+Bytes open(std::uint8_t version, std::uint16_t hold, std::uint32_t id, const Bytes& params) {
+  Bytes body = {version, 0xfb, 0xf0, static_cast<std::uint8_t>(hold >> 8),
+                static_cast<std::uint8_t>(hold)};
+  for (int shift = 24; shift >= 0; shift -= 8)
+    body.push_back(static_cast<std::uint8_t>(id >> shift));
+  body.push_back(static_cast<std::uint8_t>(params.size()));
+  body.insert(body.end(), params.begin(), params.end());
+  return message(1, body);
+}
+
+TEST(Errors, OpenUnsupportedVersion_2_1) {
+  expect_error(open(3, 90, 0xc0000201, {}), 2, 1, {0x00, 0x04});  // data: our version
+}
+
+TEST(Errors, OpenBadBgpIdentifier_2_3) { expect_error(open(4, 90, 0, {}), 2, 3); }
+
+TEST(Errors, OpenUnsupportedOptionalParameter_2_4) {
+  expect_error(open(4, 90, 0xc0000201, from_hex("0102 0000")), 2, 4);  // type 1: authentication
+}
+
+TEST(Errors, OpenUnacceptableHoldTime_2_6) {
+  expect_error(open(4, 1, 0xc0000201, {}), 2, 6);
+  expect_error(open(4, 2, 0xc0000201, {}), 2, 6);
+  EXPECT_TRUE(decode(open(4, 0, 0xc0000201, {}), {}));
+  EXPECT_TRUE(decode(open(4, 3, 0xc0000201, {}), {}));
+}
+
+TEST(Errors, OpenMalformedParametersAreUnspecific_2_0) {
+  expect_error(open(4, 90, 0xc0000201, from_hex("0206 41040000")), 2, 0);     // parameter overruns
+  expect_error(open(4, 90, 0xc0000201, from_hex("0204 4104 0000")), 2, 0);    // capability overruns
+  expect_error(open(4, 90, 0xc0000201, from_hex("0205 010300 0101")), 2, 0);  // MP length 3
+  expect_error(open(4, 90, 0xc0000201, from_hex("0202 0201")), 2, 0);  // RR with a value byte
+  expect_error(open(4, 90, 0xc0000201, from_hex("0206 4504 00010104")), 2, 0);  // add-path 4
+  // Optional parameters length disagreeing with the message.
+  Bytes m = open(4, 90, 0xc0000201, from_hex("0202 0200"));
+  m[28] = 3;
+  expect_error(m, 2, 0);
+}
+
+// ---- 3: UPDATE Message Error ------------------------------------------------------------------
+
+TEST(Errors, UpdateMalformedAttributeList_3_1) {
+  // Withdrawn routes length past the end of the message.
+  Bytes m = update({}, {}, {});
+  m[20] = 9;
+  expect_error(m, 3, 1);
+  // Total path attribute length past the end.
+  m = update({}, {}, {});
+  m[22] = 9;
+  expect_error(m, 3, 1);
+  // MP_REACH_NLRI twice (RFC 7606 §3g).
+  expect_error(
+      update({}, with(with(kBase, from_hex("800e05 0002010000")), from_hex("800e05 0002010000")),
+             {}),
+      3, 1);
+  // An attribute overrunning the block in an UPDATE with no routes to withdraw.
+  expect_error(update({}, from_hex("40010500"), {}), 3, 1);
+}
+
+TEST(Errors, UpdateAttributeOverrunWithRoutesIsTreatAsWithdraw) {
+  const auto u =
+      expect_issue(update({}, from_hex("40010500"), kHostRoute), 1, ErrorAction::kTreatAsWithdraw);
+  EXPECT_EQ(u.nlri.size(), 1u);  // the routes are known, so they can be withdrawn
+}
+
+TEST(Errors, UpdateUnrecognizedWellKnownAttribute_3_2) {
+  const Bytes unknown = from_hex("40c8 02 abcd");  // well-known flags, unassigned type 200
+  expect_error(update({}, with(kBase, unknown), kHostRoute), 3, 2, unknown);
+}
+
+TEST(Errors, UpdateUnknownOptionalAttributesAreKeptOrIgnored) {
+  const Bytes transitive = from_hex("c0c8 02 abcd");
+  const Bytes non_transitive = from_hex("80c9 01 ff");
+  auto m = decode(update({}, with(with(kBase, transitive), non_transitive), kHostRoute), kOptions);
+  ASSERT_TRUE(m);
+  const auto& u = std::get<Update>(m.value());
+  EXPECT_EQ(u.action, ErrorAction::kNone);
+  ASSERT_EQ(u.attributes.unknown.size(), 1u);
+  EXPECT_EQ(u.attributes.unknown[0], (RawAttribute{0xc0, 200, {0xab, 0xcd}}));
+}
+
+TEST(Errors, UpdateMissingWellKnownAttribute_3_3) {
+  // NLRI without NEXT_HOP.
+  auto u = expect_issue(update({}, from_hex("40010100 400200"), kHostRoute), 3,
+                        ErrorAction::kTreatAsWithdraw);
+  EXPECT_EQ(u.issues[0].type, 3);
+  // NLRI without ORIGIN.
+  u = expect_issue(update({}, from_hex("400200 400304c0000201"), kHostRoute), 3,
+                   ErrorAction::kTreatAsWithdraw);
+  EXPECT_EQ(u.issues[0].type, 1);
+  // IPv6 routes in MP_REACH need ORIGIN and AS_PATH but no NEXT_HOP.
+  const Bytes mp =
+      from_hex("800e1a 0002011020010db8000000000000000000000001 00 4020010db800000000");
+  EXPECT_EQ(std::get<Update>(
+                decode(update({}, with(from_hex("40010100 400200"), mp), {}), kOptions).value())
+                .action,
+            ErrorAction::kNone);
+  expect_issue(update({}, mp, {}), 3, ErrorAction::kTreatAsWithdraw);
+  // A withdrawal needs no attributes at all.
+  EXPECT_EQ(std::get<Update>(decode(update(kHostRoute, {}, {}), kOptions).value()).action,
+            ErrorAction::kNone);
+}
+
+TEST(Errors, UpdateAttributeFlagsError_3_4) {
+  // ORIGIN marked optional (RFC 7606: treat-as-withdraw), MED marked transitive.
+  auto u = expect_issue(
+      update({}, with(from_hex("c0010100 4002060201 0000fbf0 400304c0000201"), {}), kHostRoute), 4,
+      ErrorAction::kTreatAsWithdraw);
+  EXPECT_FALSE(u.attributes.origin);
+  expect_issue(update({}, with(kBase, from_hex("c00404 00000001")), kHostRoute), 4,
+               ErrorAction::kTreatAsWithdraw);
+  // Partial on a well-known attribute.
+  expect_issue(update({}, from_hex("60010100 4002060201 0000fbf0 400304c0000201"), kHostRoute), 4,
+               ErrorAction::kTreatAsWithdraw);
+  // AGGREGATOR with wrong flags is only discarded.
+  expect_issue(update({}, with(kBase, from_hex("800708 0000fbf0 c0000201")), kHostRoute), 4,
+               ErrorAction::kAttributeDiscard);
+}
+
+TEST(Errors, UpdateAttributeLengthError_3_5) {
+  struct Case {
+    const char* attribute;
+    ErrorAction action;
+  } cases[] = {
+      {"400102 0000", ErrorAction::kTreatAsWithdraw},                    // ORIGIN
+      {"800403 000001", ErrorAction::kTreatAsWithdraw},                  // MED
+      {"400601 00", ErrorAction::kAttributeDiscard},                     // ATOMIC_AGGREGATE
+      {"c00706 fbf0c0000201", ErrorAction::kAttributeDiscard},           // AGGREGATOR (needs 8)
+      {"c00803 000001", ErrorAction::kTreatAsWithdraw},                  // COMMUNITIES
+      {"c01007 00000000000000", ErrorAction::kTreatAsWithdraw},          // EXTENDED_COMMUNITIES
+      {"c0200b 0000000000000000000000", ErrorAction::kTreatAsWithdraw},  // LARGE_COMMUNITY
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.attribute);
+    expect_issue(update({}, with(kBase, from_hex(c.attribute)), kHostRoute), 5, c.action);
+  }
+  // NEXT_HOP of 5 octets.
+  expect_issue(update({}, from_hex("40010100 4002060201 0000fbf0 400305c000020100"), kHostRoute), 5,
+               ErrorAction::kTreatAsWithdraw);
+  // MP_REACH_NLRI too short to name its family: session reset with the attribute as data.
+  expect_error(update({}, with(kBase, from_hex("800e02 0002")), {}), 3, 5, from_hex("800e02 0002"));
+}
+
+TEST(Errors, UpdateInvalidOrigin_3_6) {
+  expect_issue(update({}, from_hex("40010103 4002060201 0000fbf0 400304c0000201"), kHostRoute), 6,
+               ErrorAction::kTreatAsWithdraw);
+}
+
+TEST(Errors, UpdateInvalidNextHop_3_8) {
+  for (const char* hop : {"e0000001", "00000000", "ffffffff", "f0000001"}) {
+    SCOPED_TRACE(hop);
+    expect_issue(update({}, with(from_hex("40010100 4002060201 0000fbf0 400304"), from_hex(hop)),
+                        kHostRoute),
+                 8, ErrorAction::kTreatAsWithdraw);
+  }
+}
+
+TEST(Errors, UpdateOptionalAttributeError_3_9) {
+  // MP_REACH_NLRI with a 15-octet IPv6 next hop: stop the family, keep the session.
+  expect_issue(
+      update({}, with(kBase, from_hex("800e14 000201 0f 000000000000000000000000000000 00 00")),
+             {}),
+      9, ErrorAction::kAfiSafiDisable);
+  // MP_REACH_NLRI with a bad prefix inside.
+  expect_issue(
+      update({}, with(kBase, from_hex("800e16 000201 10 20010db8000000000000000000000001 00 81")),
+             {}),
+      9, ErrorAction::kAfiSafiDisable);
+  // AS4_PATH on a session that negotiated four-octet ASNs is discarded (RFC 6793 §4.1).
+  expect_issue(update({}, with(kBase, from_hex("c01106 0201 0000fbf0")), kHostRoute), 9,
+               ErrorAction::kAttributeDiscard);
+}
+
+TEST(Errors, UpdateInvalidNetworkField_3_10) {
+  expect_error(update({}, kBase, from_hex("21 cb00710a00")), 3, 10);  // /33
+  expect_error(update({}, kBase, from_hex("20 cb0071")), 3, 10);      // runs past the end
+  expect_error(update(from_hex("21 cb00710a00"), {}, {}), 3, 10);     // in withdrawn routes
+}
+
+TEST(Errors, UpdateMalformedAsPath_3_11) {
+  for (const char* path : {"400203 020100",            // empty segment
+                           "400206 0501 0000fbf0",     // segment type 5
+                           "400206 0202 0000fbf0"}) {  // count overruns
+    SCOPED_TRACE(path);
+    expect_issue(
+        update({}, with(with(from_hex("40010100"), from_hex(path)), from_hex("400304c0000201")),
+               kHostRoute),
+        11, ErrorAction::kTreatAsWithdraw);
+  }
+  // A confederation segment from an external peer (RFC 5065 §5.3).
+  expect_issue(update({}, from_hex("40010100 4002060301 0000fbf0 400304c0000201"), kHostRoute), 11,
+               ErrorAction::kTreatAsWithdraw);
+}
+
+TEST(Errors, UpdateRepeatedAttributeIsDiscarded) {
+  const auto u = expect_issue(update({}, with(kBase, from_hex("40010102")), kHostRoute), 1,
+                              ErrorAction::kAttributeDiscard);
+  EXPECT_EQ(u.attributes.origin, Origin::kIgp);  // the first one stands
+}
+
+TEST(Errors, MostSevereActionWins) {
+  // AGGREGATOR discard + bad MED treat-as-withdraw + MP_REACH AFI/SAFI disable.
+  const auto u = expect_issue(
+      update({}, with(kBase, from_hex("c00705 0000000000 800405 0000000000 800e05 0002011100")),
+             kHostRoute),
+      9, ErrorAction::kAfiSafiDisable);
+  EXPECT_EQ(u.issues.size(), 3u);
+}
+
+// ---- 7: ROUTE-REFRESH Message Error (RFC 7313 §5)
+// ---------------------------------------------------
+
+TEST(Errors, RouteRefreshInvalidMessageLength_7_1) {
+  const Bytes m = message(5, from_hex("0001 00 01 00"));
+  expect_error(m, 7, 1, m);
+}
+
+// ---- framing errors surface the same way
+// ---------------------------------------------------------
+
+TEST(Errors, FramerReportsHeaderErrorsAndStaysFailed) {
+  Framer framer;
+  Bytes m = message(4, {});
+  m[0] = 0;
+  framer.feed(m);
+  auto r = framer.next();
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, 1);
+  EXPECT_EQ(r.error().subcode, 1);
+  framer.feed(message(4, {}));
+  EXPECT_FALSE(framer.next());
+}
+
+}  // namespace
+}  // namespace vipd::bgp
