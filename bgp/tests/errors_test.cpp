@@ -57,6 +57,15 @@ void expect_error(const Bytes& bytes, std::uint8_t code, std::uint8_t subcode,
   EXPECT_FALSE(m.error().reason.empty());
 }
 
+Update decoded(const Bytes& bytes) {
+  auto m = decode(bytes, kOptions);
+  if (!m) {
+    ADD_FAILURE() << "decode failed: " << m.error().reason;
+    return {};
+  }
+  return std::get<Update>(m.value());
+}
+
 Update expect_issue(const Bytes& bytes, std::uint8_t subcode, ErrorAction action,
                     const CodecOptions& options = kOptions) {
   auto m = decode(bytes, options);
@@ -200,15 +209,12 @@ TEST(Errors, UpdateMissingWellKnownAttribute_3_3) {
   EXPECT_EQ(u.issues[0].type, 1);
   // IPv6 routes in MP_REACH need ORIGIN and AS_PATH but no NEXT_HOP.
   const Bytes mp =
-      from_hex("800e1a 0002011020010db8000000000000000000000001 00 4020010db800000000");
-  EXPECT_EQ(std::get<Update>(
-                decode(update({}, with(from_hex("40010100 400200"), mp), {}), kOptions).value())
-                .action,
+      from_hex("800e1e 0002011020010db8000000000000000000000001 00 4020010db800000000");
+  EXPECT_EQ(decoded(update({}, with(from_hex("40010100 400200"), mp), {})).action,
             ErrorAction::kNone);
   expect_issue(update({}, mp, {}), 3, ErrorAction::kTreatAsWithdraw);
   // A withdrawal needs no attributes at all.
-  EXPECT_EQ(std::get<Update>(decode(update(kHostRoute, {}, {}), kOptions).value()).action,
-            ErrorAction::kNone);
+  EXPECT_EQ(decoded(update(kHostRoute, {}, {})).action, ErrorAction::kNone);
 }
 
 TEST(Errors, UpdateAttributeFlagsError_3_4) {
@@ -232,7 +238,6 @@ TEST(Errors, UpdateAttributeLengthError_3_5) {
     const char* attribute;
     ErrorAction action;
   } cases[] = {
-      {"400102 0000", ErrorAction::kTreatAsWithdraw},                    // ORIGIN
       {"800403 000001", ErrorAction::kTreatAsWithdraw},                  // MED
       {"400601 00", ErrorAction::kAttributeDiscard},                     // ATOMIC_AGGREGATE
       {"c00706 fbf0c0000201", ErrorAction::kAttributeDiscard},           // AGGREGATOR (needs 8)
@@ -244,6 +249,9 @@ TEST(Errors, UpdateAttributeLengthError_3_5) {
     SCOPED_TRACE(c.attribute);
     expect_issue(update({}, with(kBase, from_hex(c.attribute)), kHostRoute), 5, c.action);
   }
+  // ORIGIN of 2 octets.
+  expect_issue(update({}, from_hex("400102 0000 4002060201 0000fbf0 400304c0000201"), kHostRoute),
+               5, ErrorAction::kTreatAsWithdraw);
   // NEXT_HOP of 5 octets.
   expect_issue(update({}, from_hex("40010100 4002060201 0000fbf0 400305c000020100"), kHostRoute), 5,
                ErrorAction::kTreatAsWithdraw);
@@ -268,8 +276,7 @@ TEST(Errors, UpdateInvalidNextHop_3_8) {
 TEST(Errors, UpdateOptionalAttributeError_3_9) {
   // MP_REACH_NLRI with a 15-octet IPv6 next hop: stop the family, keep the session.
   expect_issue(
-      update({}, with(kBase, from_hex("800e14 000201 0f 000000000000000000000000000000 00 00")),
-             {}),
+      update({}, with(kBase, from_hex("800e14 000201 0f 000000000000000000000000000000 00")), {}),
       9, ErrorAction::kAfiSafiDisable);
   // MP_REACH_NLRI with a bad prefix inside.
   expect_issue(
