@@ -181,7 +181,7 @@ struct MpUnreach {
 };
 
 struct RawAttribute {
-  std::uint8_t flags = 0;
+  std::uint8_t flags = 0;  // as received, less the extended-length bit (see AttributeLayout)
   std::uint8_t type = 0;
   std::vector<std::uint8_t> value;
   friend bool operator==(const RawAttribute&, const RawAttribute&) = default;

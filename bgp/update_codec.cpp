@@ -150,7 +150,7 @@ DecodeResult<Update> decode_update(Reader body, std::size_t body_offset,
     const auto whole = attributes->subspan(start, attrs.offset() - start);
     update.layout.order.push_back(*type);
     if (*flags & kFlagExtendedLength) update.layout.extended_length.set(*type);
-    if (*flags & kFlagPartial) {
+    if ((*flags & kFlagPartial) && find_attribute(*type)) {  // unknown ones keep raw flags
       update.layout.partial.set(*type);
       canonical = false;
     }
@@ -183,7 +183,8 @@ DecodeResult<Update> decode_update(Reader body, std::size_t body_offset,
       // re-sent); unknown optional non-transitive ones are quietly ignored.
       if (*flags & kFlagTransitive) {
         update.attributes.unknown.push_back(
-            RawAttribute{*flags, *type, std::vector<std::uint8_t>(value->begin(), value->end())});
+            RawAttribute{static_cast<std::uint8_t>(*flags & ~kFlagExtendedLength), *type,
+                         std::vector<std::uint8_t>(value->begin(), value->end())});
       }
       continue;
     }
