@@ -1,0 +1,4 @@
+# BGP codec micro benchmarks.
+vipd_benchmark(vipd_bgp_codec_bench
+  SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/bgp_codec_bench.cpp ${CMAKE_CURRENT_SOURCE_DIR}/heap_counter.cpp
+  LIBS vipd::bgp_codec)
