@@ -1,0 +1,185 @@
+#pragma once
+// The BGP finite state machine of one peer (RFC 4271 §8), pure and synchronous.
+//
+// Responsible for: the six states, OPEN exchange and validation, hold and keepalive timers,
+// NOTIFICATION on every error, admin start/stop with an RFC 9003 shutdown communication,
+// reconnect with capped exponential backoff and jitter, and a typed reason on every
+// transition. Not responsible for: sockets, timers or clocks (the driver performs the actions
+// it returns and feeds back what happened), routes (the Adj-RIB-Out), collision between two
+// connections (the session owns both and asks the FSM only about one).
+// Single-threaded: one FSM belongs to one session on the daemon's io_context.
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <random>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "bgp/messages.hpp"
+#include "bgp/negotiation.hpp"
+
+namespace vipd::bgp {
+
+enum class State { kIdle, kConnect, kActive, kOpenSent, kOpenConfirm, kEstablished };
+std::string_view to_string(State state);
+
+using Duration = std::chrono::milliseconds;
+using TimePoint = std::chrono::steady_clock::time_point;
+
+struct FsmConfig {
+  std::uint32_t local_as = 0;
+  std::uint32_t peer_as = 0;
+  std::uint32_t router_id = 0;
+  std::uint16_t hold_time = 90;                 // seconds; 0 or >= 3
+  std::optional<std::uint16_t> keepalive_time;  // seconds; default hold / 3
+  bool passive = false;                         // wait for the peer to connect
+  std::vector<AfiSafi> families = {kIpv4Unicast};
+  bool extended_next_hop_ipv4 = false;  // RFC 8950: offer IPv4 routes with IPv6 next hops
+  bool extended_message = true;         // RFC 8654
+  // RFC 4724 as the restarting speaker: advertise the capability; `restarting` sets the R bit
+  // (this process restarted and the peer should keep our routes until End-of-RIB).
+  std::optional<std::uint16_t> graceful_restart_time;
+  bool restarting = false;
+  std::string hostname;  // FQDN capability, when not empty
+  // Reconnect backoff: first delay, cap, and how long a session must stay Established before
+  // a later failure starts again from the first delay.
+  Duration backoff_initial = std::chrono::seconds(1);
+  Duration backoff_max = std::chrono::seconds(120);
+  Duration stable_after = std::chrono::seconds(60);
+  Duration connect_timeout = std::chrono::seconds(30);
+  std::uint64_t jitter_seed = 0;  // randomness is injected: same seed, same delays
+};
+
+enum class Timer { kConnectRetry, kHold, kKeepalive, kReconnect };
+
+// Why a transition happened (logged; exported as a metric label).
+enum class Reason {
+  kStart,
+  kStop,
+  kConnected,
+  kConnectFailed,
+  kConnectTimeout,
+  kConnectionClosed,
+  kOpenReceived,
+  kOpenRejected,  // we sent an OPEN Message Error
+  kKeepaliveReceived,
+  kHoldTimerExpired,
+  kNotificationReceived,
+  kMessageError,       // the peer sent bytes we could not accept (we sent a NOTIFICATION)
+  kUnexpectedMessage,  // FSM error (we sent 5/x)
+  kReconnect,
+};
+std::string_view to_string(Reason reason);
+
+// ---- events the driver feeds in ----
+namespace event {
+struct Start {};
+struct Stop {
+  std::uint8_t subcode = cease::kAdministrativeShutdown;
+  std::string message;  // RFC 9003 shutdown communication
+};
+struct Connected {};  // the TCP connection is up (outgoing or accepted)
+struct ConnectFailed {
+  std::string error;
+};
+struct Closed {
+  std::string error;
+};
+struct Received {
+  Message message;
+};
+struct DecodeFailed {
+  DecodeError error;
+};
+struct TimerFired {
+  Timer timer;
+};
+}  // namespace event
+using Event = std::variant<event::Start, event::Stop, event::Connected, event::ConnectFailed,
+                           event::Closed, event::Received, event::DecodeFailed, event::TimerFired>;
+
+// ---- actions the driver performs, in order ----
+namespace action {
+struct Connect {};     // open a TCP connection to the peer
+struct Disconnect {};  // close it (after the queued bytes are written)
+struct Send {
+  Message message;
+};
+struct StartTimer {
+  Timer timer;
+  Duration after;
+};
+struct StopTimer {
+  Timer timer;
+};
+struct Transition {
+  State from;
+  State to;
+  Reason reason;
+  std::string detail;  // e.g. the NOTIFICATION name, or the socket error
+};
+struct Up {  // entered Established: send the table now
+  Negotiated negotiated;
+  Open peer_open;
+};
+struct Down {  // left Established
+  Reason reason;
+};
+struct Deliver {  // an UPDATE or ROUTE-REFRESH while Established
+  Message message;
+};
+}  // namespace action
+using Action =
+    std::variant<action::Connect, action::Disconnect, action::Send, action::StartTimer,
+                 action::StopTimer, action::Transition, action::Up, action::Down, action::Deliver>;
+
+class Fsm {
+ public:
+  explicit Fsm(FsmConfig config);
+
+  std::vector<Action> handle(const Event& event, TimePoint now);
+
+  State state() const { return state_; }
+  const FsmConfig& config() const { return config_; }
+  int consecutive_failures() const { return failures_; }
+  // The OPEN this FSM sends (built from the config).
+  Open local_open() const;
+
+ private:
+  void on(const event::Start&, TimePoint now);
+  void on(const event::Stop&, TimePoint now);
+  void on(const event::Connected&, TimePoint now);
+  void on(const event::ConnectFailed&, TimePoint now);
+  void on(const event::Closed&, TimePoint now);
+  void on(const event::Received&, TimePoint now);
+  void on(const event::DecodeFailed&, TimePoint now);
+  void on(const event::TimerFired&, TimePoint now);
+
+  void on_open(const Open& open, TimePoint now);
+  void move(State to, Reason reason, std::string detail = {});
+  void send(Message message) { actions_.push_back(action::Send{std::move(message)}); }
+  void start_timer(Timer t, Duration d) { actions_.push_back(action::StartTimer{t, d}); }
+  void stop_timer(Timer t) { actions_.push_back(action::StopTimer{t}); }
+  void start_connecting();
+  // Sends `notification` (if any), closes, and schedules the next attempt with backoff.
+  void fail(Reason reason, std::optional<Notification> notification, std::string detail,
+            TimePoint now);
+  void stop_all_timers();
+  Duration next_backoff();
+  Duration hold() const { return std::chrono::seconds(negotiated_hold_); }
+  Duration keepalive() const;
+
+  FsmConfig config_;
+  State state_ = State::kIdle;
+  bool enabled_ = false;  // admin state: Start seen, Stop not
+  int failures_ = 0;
+  std::optional<TimePoint> established_since_;
+  std::uint16_t negotiated_hold_ = 0;
+  std::optional<Open> peer_open_;
+  std::mt19937_64 jitter_;
+  std::vector<Action> actions_;
+};
+
+}  // namespace vipd::bgp

@@ -1,0 +1,370 @@
+// The RFC 4271 §8 state machine, driven event by event with a fake notion of time.
+#include "bgp/fsm.hpp"
+
+#include <gtest/gtest.h>
+
+namespace vipd::bgp {
+namespace {
+
+using namespace std::chrono_literals;
+
+const TimePoint kT0 = TimePoint{} + std::chrono::hours(1);
+
+FsmConfig config() {
+  FsmConfig c;
+  c.local_as = 65550;  // four octets: OPEN carries AS_TRANS
+  c.peer_as = 64500;
+  c.router_id = 0xc0000201;  // 192.0.2.1
+  c.hold_time = 90;
+  c.families = {kIpv4Unicast, kIpv6Unicast};
+  c.jitter_seed = 42;
+  return c;
+}
+
+Open peer_open(std::uint32_t asn = 64500, std::uint16_t hold = 30, std::uint32_t id = 0xc0000202) {
+  Open o;
+  o.my_as = asn > 0xffff ? kAsTrans : static_cast<std::uint16_t>(asn);
+  o.hold_time = hold;
+  o.bgp_identifier = id;
+  Capability mp;
+  mp.code = 1;
+  mp.multiprotocol = kIpv4Unicast;
+  o.capabilities.push_back(mp);
+  Capability as4;
+  as4.code = 65;
+  as4.four_octet_as = asn;
+  o.capabilities.push_back(as4);
+  return o;
+}
+
+template <class T>
+std::vector<T> all(const std::vector<Action>& actions) {
+  std::vector<T> out;
+  for (const auto& a : actions) {
+    if (const auto* t = std::get_if<T>(&a)) out.push_back(*t);
+  }
+  return out;
+}
+
+template <class T>
+T only(const std::vector<Action>& actions) {
+  const auto v = all<T>(actions);
+  EXPECT_EQ(v.size(), 1u) << "expected exactly one action of this kind";
+  return v.empty() ? T{} : v[0];
+}
+
+std::vector<Message> sent(const std::vector<Action>& actions) {
+  std::vector<Message> out;
+  for (const auto& s : all<action::Send>(actions)) out.push_back(s.message);
+  return out;
+}
+
+std::optional<Duration> timer(const std::vector<Action>& actions, Timer t) {
+  std::optional<Duration> d;
+  for (const auto& s : all<action::StartTimer>(actions)) {
+    if (s.timer == t) d = s.after;
+  }
+  return d;
+}
+
+// The first message sent, as T (a copy: `sent()` returns a temporary).
+template <class T>
+T first_sent(const std::vector<Action>& actions) {
+  const auto messages = sent(actions);
+  if (messages.empty() || !std::holds_alternative<T>(messages[0])) {
+    ADD_FAILURE() << "the first message sent is not of the expected type";
+    return T{};
+  }
+  return std::get<T>(messages[0]);
+}
+
+// Drives an FSM to Established against a peer that answers with `open`.
+std::vector<Action> establish(Fsm& fsm, const Open& open = peer_open()) {
+  fsm.handle(event::Start{}, kT0);
+  fsm.handle(event::Connected{}, kT0);
+  fsm.handle(event::Received{open}, kT0);
+  return fsm.handle(event::Received{Keepalive{}}, kT0);
+}
+
+TEST(Fsm, StartConnectsAndSendsOpenOnConnection) {
+  Fsm fsm(config());
+  auto a = fsm.handle(event::Start{}, kT0);
+  EXPECT_EQ(all<action::Connect>(a).size(), 1u);
+  EXPECT_EQ(timer(a, Timer::kConnectRetry), 30s);
+  EXPECT_EQ(fsm.state(), State::kConnect);
+  EXPECT_EQ(only<action::Transition>(a).reason, Reason::kStart);
+
+  a = fsm.handle(event::Connected{}, kT0);
+  EXPECT_EQ(fsm.state(), State::kOpenSent);
+  ASSERT_EQ(sent(a).size(), 1u);
+  const auto open = first_sent<Open>(a);
+  EXPECT_EQ(open.my_as, kAsTrans);  // RFC 6793: the real AS is in the capability
+  EXPECT_EQ(open.asn(), 65550u);
+  EXPECT_EQ(open.hold_time, 90);
+  EXPECT_EQ(open.bgp_identifier, 0xc0000201u);
+  EXPECT_NE(open.find(CapabilityCode::kRouteRefresh), nullptr);
+  EXPECT_NE(open.find(CapabilityCode::kExtendedMessage), nullptr);
+  EXPECT_EQ(timer(a, Timer::kHold), 4min);  // RFC 4271 §8.2.2: large hold before the OPEN
+}
+
+TEST(Fsm, EstablishedOnlyAfterThePeersKeepalive) {
+  Fsm fsm(config());
+  fsm.handle(event::Start{}, kT0);
+  fsm.handle(event::Connected{}, kT0);
+  auto a = fsm.handle(event::Received{peer_open()}, kT0);
+  EXPECT_EQ(fsm.state(), State::kOpenConfirm);
+  EXPECT_TRUE(all<action::Up>(a).empty());
+  ASSERT_EQ(sent(a).size(), 1u);
+  EXPECT_TRUE(std::holds_alternative<Keepalive>(sent(a)[0]));
+  EXPECT_EQ(timer(a, Timer::kHold), 30s);  // the smaller hold time wins
+  EXPECT_EQ(timer(a, Timer::kKeepalive), 10s);
+
+  a = fsm.handle(event::Received{Keepalive{}}, kT0);
+  EXPECT_EQ(fsm.state(), State::kEstablished);
+  const auto up = only<action::Up>(a);
+  EXPECT_TRUE(up.negotiated.send.four_octet_as);
+  EXPECT_TRUE(up.negotiated.send.external_peer);
+  EXPECT_EQ(up.negotiated.families, std::vector<AfiSafi>{kIpv4Unicast});
+  EXPECT_EQ(timer(a, Timer::kHold), 30s);  // restarted by the KEEPALIVE
+}
+
+TEST(Fsm, HoldTimerExpiryTearsTheSessionDownWithNotification) {
+  Fsm fsm(config());
+  establish(fsm);
+  auto a = fsm.handle(event::TimerFired{Timer::kHold}, kT0 + 30s);
+  ASSERT_EQ(sent(a).size(), 1u);
+  const auto n = first_sent<Notification>(a);
+  EXPECT_EQ(n.code, 4);
+  EXPECT_EQ(n.subcode, 0);
+  EXPECT_EQ(all<action::Disconnect>(a).size(), 1u);
+  EXPECT_EQ(only<action::Down>(a).reason, Reason::kHoldTimerExpired);
+  EXPECT_EQ(fsm.state(), State::kIdle);
+  const auto retry = timer(a, Timer::kReconnect);
+  ASSERT_TRUE(retry);
+  EXPECT_GE(*retry, 500ms);
+  EXPECT_LE(*retry, 1s);
+}
+
+TEST(Fsm, KeepalivesAreSentOnTheirTimer) {
+  Fsm fsm(config());
+  establish(fsm);
+  auto a = fsm.handle(event::TimerFired{Timer::kKeepalive}, kT0 + 10s);
+  ASSERT_EQ(sent(a).size(), 1u);
+  EXPECT_TRUE(std::holds_alternative<Keepalive>(sent(a)[0]));
+  EXPECT_EQ(timer(a, Timer::kKeepalive), 10s);
+}
+
+TEST(Fsm, ConfiguredKeepaliveIsUsedWhenItFits) {
+  auto c = config();
+  c.keepalive_time = 5;
+  Fsm fsm(c);
+  fsm.handle(event::Start{}, kT0);
+  fsm.handle(event::Connected{}, kT0);
+  auto a = fsm.handle(event::Received{peer_open()}, kT0);
+  EXPECT_EQ(timer(a, Timer::kKeepalive), 5s);
+}
+
+TEST(Fsm, HoldTimeZeroMeansNoTimers) {
+  Fsm fsm(config());
+  fsm.handle(event::Start{}, kT0);
+  fsm.handle(event::Connected{}, kT0);
+  auto a = fsm.handle(event::Received{peer_open(64500, 0)}, kT0);
+  EXPECT_FALSE(timer(a, Timer::kHold));
+  EXPECT_FALSE(timer(a, Timer::kKeepalive));
+  a = fsm.handle(event::Received{Keepalive{}}, kT0);
+  EXPECT_EQ(fsm.state(), State::kEstablished);
+  EXPECT_FALSE(timer(a, Timer::kHold));
+}
+
+TEST(Fsm, WrongPeerAsIsRejectedWithBadPeerAs) {
+  Fsm fsm(config());
+  fsm.handle(event::Start{}, kT0);
+  fsm.handle(event::Connected{}, kT0);
+  auto a = fsm.handle(event::Received{peer_open(64501)}, kT0);
+  ASSERT_EQ(sent(a).size(), 1u);
+  const auto n = first_sent<Notification>(a);
+  EXPECT_EQ(n.code, 2);
+  EXPECT_EQ(n.subcode, 2);
+  EXPECT_EQ(n.data, (std::vector<std::uint8_t>{0xfb, 0xf5}));  // 64501
+  EXPECT_EQ(fsm.state(), State::kIdle);
+  const auto t = only<action::Transition>(a);
+  EXPECT_EQ(t.reason, Reason::kOpenRejected);
+  EXPECT_NE(t.detail.find("peer announced AS 64501, expected 64500"), std::string::npos);
+}
+
+TEST(Fsm, InternalPeerWithOurIdentifierIsRejected) {
+  auto c = config();
+  c.peer_as = c.local_as;
+  Fsm fsm(c);
+  fsm.handle(event::Start{}, kT0);
+  fsm.handle(event::Connected{}, kT0);
+  auto a = fsm.handle(event::Received{peer_open(65550, 90, 0xc0000201)}, kT0);
+  const auto n = first_sent<Notification>(a);
+  EXPECT_EQ(n.code, 2);
+  EXPECT_EQ(n.subcode, 3);
+}
+
+TEST(Fsm, RejectedOpensBackOffExponentiallyNeverInATightLoop) {
+  Fsm fsm(config());
+  fsm.handle(event::Start{}, kT0);
+  TimePoint now = kT0;
+  std::vector<Duration> delays;
+  for (int i = 0; i < 12; ++i) {
+    fsm.handle(event::Connected{}, now);
+    auto a = fsm.handle(event::Received{peer_open(64999)}, now);  // always the wrong AS
+    const auto d = timer(a, Timer::kReconnect);
+    ASSERT_TRUE(d);
+    delays.push_back(*d);
+    now += *d;
+    a = fsm.handle(event::TimerFired{Timer::kReconnect}, now);
+    ASSERT_EQ(all<action::Connect>(a).size(), 1u);
+    EXPECT_EQ(only<action::Transition>(a).reason, Reason::kReconnect);
+  }
+  // Each delay lies in [half, whole] of min(1 s * 2^(n-1), 120 s).
+  for (std::size_t n = 0; n < delays.size(); ++n) {
+    const Duration cap = std::min<Duration>(120s, Duration(1000LL << n));
+    EXPECT_GE(delays[n], cap / 2) << n;
+    EXPECT_LE(delays[n], cap) << n;
+  }
+  EXPECT_GE(delays.back(), 60s);
+  EXPECT_EQ(fsm.consecutive_failures(), 12);
+}
+
+TEST(Fsm, BackoffStartsAfreshOnlyAfterAStableSession) {
+  Fsm fsm(config());
+  // Three quick failures.
+  fsm.handle(event::Start{}, kT0);
+  for (int i = 0; i < 3; ++i) {
+    fsm.handle(event::ConnectFailed{"connection refused"}, kT0);
+    fsm.handle(event::TimerFired{Timer::kReconnect}, kT0);
+  }
+  EXPECT_EQ(fsm.consecutive_failures(), 3);
+  // Up for 10 s, then down: still backing off.
+  fsm.handle(event::Connected{}, kT0);
+  fsm.handle(event::Received{peer_open()}, kT0);
+  fsm.handle(event::Received{Keepalive{}}, kT0);
+  auto a = fsm.handle(event::Closed{"reset by peer"}, kT0 + 10s);
+  EXPECT_EQ(fsm.consecutive_failures(), 4);
+  EXPECT_GE(*timer(a, Timer::kReconnect), 4s);
+  // Up for two minutes, then down: the next retry is quick again.
+  fsm.handle(event::TimerFired{Timer::kReconnect}, kT0 + 20s);
+  fsm.handle(event::Connected{}, kT0 + 20s);
+  fsm.handle(event::Received{peer_open()}, kT0 + 20s);
+  fsm.handle(event::Received{Keepalive{}}, kT0 + 20s);
+  a = fsm.handle(event::Closed{"reset by peer"}, kT0 + 140s);
+  EXPECT_EQ(fsm.consecutive_failures(), 1);
+  EXPECT_LE(*timer(a, Timer::kReconnect), 1s);
+}
+
+TEST(Fsm, StopSendsCeaseWithShutdownCommunicationAndStaysDown) {
+  Fsm fsm(config());
+  establish(fsm);
+  auto a = fsm.handle(event::Stop{cease::kAdministrativeShutdown, "maintenance"}, kT0);
+  const auto n = first_sent<Notification>(a);
+  EXPECT_EQ(n.code, 6);
+  EXPECT_EQ(n.subcode, 2);
+  EXPECT_EQ(n.shutdown_message, "maintenance");
+  EXPECT_EQ(only<action::Down>(a).reason, Reason::kStop);
+  EXPECT_FALSE(timer(a, Timer::kReconnect));
+  EXPECT_EQ(fsm.state(), State::kIdle);
+  // A late timer changes nothing.
+  EXPECT_TRUE(fsm.handle(event::TimerFired{Timer::kReconnect}, kT0 + 5s).empty());
+}
+
+TEST(Fsm, UnexpectedMessagesAreFsmErrorsNamingTheState) {
+  {
+    Fsm fsm(config());
+    fsm.handle(event::Start{}, kT0);
+    fsm.handle(event::Connected{}, kT0);
+    auto a = fsm.handle(event::Received{Keepalive{}}, kT0);  // before any OPEN
+    const auto n = first_sent<Notification>(a);
+    EXPECT_EQ(n.code, 5);
+    EXPECT_EQ(n.subcode, 1);
+  }
+  {
+    Fsm fsm(config());
+    fsm.handle(event::Start{}, kT0);
+    fsm.handle(event::Connected{}, kT0);
+    fsm.handle(event::Received{peer_open()}, kT0);
+    auto a = fsm.handle(event::Received{Update{}}, kT0);
+    EXPECT_EQ(first_sent<Notification>(a).subcode, 2);
+  }
+  {
+    Fsm fsm(config());
+    establish(fsm);
+    auto a = fsm.handle(event::Received{peer_open()}, kT0);
+    EXPECT_EQ(first_sent<Notification>(a).subcode, 3);
+    EXPECT_EQ(only<action::Down>(a).reason, Reason::kUnexpectedMessage);
+  }
+}
+
+TEST(Fsm, DecodeErrorsSendTheirNotification) {
+  Fsm fsm(config());
+  establish(fsm);
+  DecodeError e{3, 10, {1, 2}, 40, ErrorAction::kSessionReset, "NLRI: prefix length 33"};
+  auto a = fsm.handle(event::DecodeFailed{e}, kT0);
+  const auto n = first_sent<Notification>(a);
+  EXPECT_EQ(n.code, 3);
+  EXPECT_EQ(n.subcode, 10);
+  EXPECT_EQ(n.data, (std::vector<std::uint8_t>{1, 2}));
+  EXPECT_EQ(only<action::Down>(a).reason, Reason::kMessageError);
+}
+
+TEST(Fsm, NotificationFromThePeerEndsTheSessionWithItsText) {
+  Fsm fsm(config());
+  establish(fsm);
+  Notification n{6, 2, {}, "router upgrade"};
+  auto a = fsm.handle(event::Received{n}, kT0);
+  EXPECT_TRUE(sent(a).empty());  // never answer a NOTIFICATION with one
+  const auto t = only<action::Transition>(a);
+  EXPECT_EQ(t.reason, Reason::kNotificationReceived);
+  EXPECT_EQ(t.detail, "Cease / Administrative Shutdown (6/2): \"router upgrade\"");
+}
+
+TEST(Fsm, UpdatesAreDeliveredAndRestartTheHoldTimer) {
+  Fsm fsm(config());
+  establish(fsm);
+  auto a = fsm.handle(event::Received{Update{}}, kT0 + 5s);
+  EXPECT_EQ(all<action::Deliver>(a).size(), 1u);
+  EXPECT_EQ(timer(a, Timer::kHold), 30s);
+  a = fsm.handle(event::Received{RouteRefresh{1, 0, 1}}, kT0 + 6s);
+  EXPECT_TRUE(std::holds_alternative<RouteRefresh>(only<action::Deliver>(a).message));
+}
+
+TEST(Fsm, PassivePeerWaitsForTheConnection) {
+  auto c = config();
+  c.passive = true;
+  Fsm fsm(c);
+  auto a = fsm.handle(event::Start{}, kT0);
+  EXPECT_EQ(fsm.state(), State::kActive);
+  EXPECT_TRUE(all<action::Connect>(a).empty());
+  fsm.handle(event::Connected{}, kT0);
+  EXPECT_EQ(fsm.state(), State::kOpenSent);
+}
+
+TEST(Fsm, ConnectTimeoutRetriesWithBackoff) {
+  Fsm fsm(config());
+  fsm.handle(event::Start{}, kT0);
+  auto a = fsm.handle(event::TimerFired{Timer::kConnectRetry}, kT0 + 30s);
+  EXPECT_EQ(all<action::Disconnect>(a).size(), 1u);
+  EXPECT_EQ(fsm.state(), State::kIdle);
+  EXPECT_TRUE(timer(a, Timer::kReconnect));
+}
+
+TEST(Fsm, GracefulRestartCapabilityCarriesTheRestartState) {
+  auto c = config();
+  c.graceful_restart_time = 120;
+  c.restarting = true;
+  const Open open = Fsm(c).local_open();
+  const auto* gr = open.find(CapabilityCode::kGracefulRestart);
+  ASSERT_NE(gr, nullptr);
+  EXPECT_TRUE(gr->restart_state);
+  EXPECT_EQ(gr->restart_time, 120);
+  ASSERT_EQ(gr->graceful_restart.size(), 2u);
+  EXPECT_TRUE(gr->graceful_restart[0].forwarding_preserved);
+  c.restarting = false;
+  EXPECT_FALSE(Fsm(c).local_open().find(CapabilityCode::kGracefulRestart)->restart_state);
+}
+
+}  // namespace
+}  // namespace vipd::bgp
