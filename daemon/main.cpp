@@ -7,6 +7,7 @@
 #include <string>
 
 #include "common/logging.hpp"
+#include "daemon/config_command.hpp"
 #include "daemon/version.hpp"
 
 int main(int argc, char** argv) {
@@ -28,8 +29,13 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
       ->capture_default_str();
   app.require_subcommand(0, 1);
+  vipd::daemon::ConfigCommand config_command(app);
 
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;  // --help and --version exit 0; usage errors exit 2
+  }
 
   vipd::setup_logging(vipd::parse_log_format(log_format).value(),
                       vipd::parse_log_level(log_level).value());
@@ -37,5 +43,6 @@ int main(int argc, char** argv) {
     std::fputs(app.help().c_str(), stdout);
     return 0;
   }
+  if (config_command.selected()) return config_command.run();
   return 0;
 }

@@ -1,0 +1,271 @@
+#include "config/load.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "config/front_ends.hpp"
+#include "config/validate.hpp"
+
+namespace vipd::config {
+namespace {
+
+using detail::Field;
+using detail::PositionMap;
+using detail::Reader;
+
+std::vector<std::string_view> lines_of(std::string_view text) {
+  std::vector<std::string_view> lines;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const auto end = text.find('\n', start);
+    lines.push_back(text.substr(start, end == std::string_view::npos ? end : end - start));
+    if (end == std::string_view::npos) break;
+    start = end + 1;
+  }
+  return lines;
+}
+
+// Where the text of a ConfigMap's `config` value sits in the outer file. A literal block
+// (`config: |`) keeps its lines, so inner positions shift by the block's first line and its
+// indentation; any other style points every inner position at the value itself.
+PositionMap embedded_map(std::string_view outer, const YAML::Node& value) {
+  const auto mark = value.Mark();
+  PositionMap fixed{.fixed = Position{mark.line + 1, mark.column + 1}};
+  const auto lines = lines_of(outer);
+  if (mark.line < 0 || static_cast<std::size_t>(mark.line) >= lines.size()) return fixed;
+  const auto header = lines[static_cast<std::size_t>(mark.line)];
+  if (static_cast<std::size_t>(mark.column) >= header.size() ||
+      header[static_cast<std::size_t>(mark.column)] != '|') {
+    return fixed;
+  }
+  int explicit_indent = 0;
+  for (auto i = static_cast<std::size_t>(mark.column) + 1;
+       i < header.size() && header[i] != ' ' && header[i] != '#'; ++i) {
+    if (header[i] >= '1' && header[i] <= '9') explicit_indent = header[i] - '0';
+  }
+  for (auto l = static_cast<std::size_t>(mark.line) + 1; l < lines.size(); ++l) {
+    const auto line = lines[l];
+    const auto first = line.find_first_not_of(' ');
+    if (first == std::string_view::npos) continue;  // blank lines do not set the indentation
+    int indent = static_cast<int>(first);
+    if (explicit_indent > 0) {
+      // Explicit indentation counts from the parent's indentation.
+      const auto parent = header.find_first_not_of(' ');
+      indent = static_cast<int>(parent == std::string_view::npos ? 0 : parent) + explicit_indent;
+    }
+    return PositionMap{.line_offset = mark.line + 1, .column_offset = indent};
+  }
+  return fixed;
+}
+
+bool has_key(const YAML::Node& map, std::string_view key) {
+  if (!map.IsMap()) return false;
+  for (auto it = map.begin(); it != map.end(); ++it) {
+    if (it->first.IsScalar() && it->first.Scalar() == key) return true;
+  }
+  return false;
+}
+
+YAML::Node value_of(const YAML::Node& map, std::string_view key) {
+  if (!map.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
+  for (auto it = map.begin(); it != map.end(); ++it) {
+    if (it->first.IsScalar() && it->first.Scalar() == key) return it->second;
+  }
+  return YAML::Node(YAML::NodeType::Undefined);
+}
+
+std::string scalar_of(const YAML::Node& map, std::string_view key) {
+  const auto v = value_of(map, key);
+  return v.IsDefined() && v.IsScalar() ? v.Scalar() : std::string();
+}
+
+bool is_legacy_configmap(const YAML::Node& doc) {
+  return scalar_of(doc, "kind") == "ConfigMap" && has_key(value_of(doc, "data"), "config");
+}
+
+class Loader {
+ public:
+  Loader(std::string_view text, std::string file, InputFormat format)
+      : text_(text), diagnostics_(std::move(file)), requested_(format) {}
+
+  CheckResult run() {
+    CheckResult result;
+    result.file = diagnostics_.file();
+    Config config;
+    try {
+      result.format = read(config);
+    } catch (const YAML::Exception& e) {
+      // Only the parser throws here; the readers never convert with yaml-cpp.
+      diagnostics_.error(PositionMap{}(e.mark), "", e.msg);
+    } catch (const std::exception& e) {
+      diagnostics_.error(Position{}, "", std::string("cannot read the file: ") + e.what());
+    }
+    if (!diagnostics_.has_errors()) validate(config, result.format, origins_, diagnostics_);
+    if (!diagnostics_.has_errors()) result.config = std::move(config);
+    result.diagnostics = diagnostics_.sorted();
+    return result;
+  }
+
+ private:
+  SourceFormat read(Config& config) {
+    std::vector<YAML::Node> documents;
+    try {
+      documents = YAML::LoadAll(std::string(text_));
+    } catch (const YAML::Exception& e) {
+      diagnostics_.error(PositionMap{}(e.mark), "", "YAML syntax error: " + e.msg);
+      return guess();
+    }
+    std::vector<YAML::Node> docs;
+    for (const auto& d : documents) {
+      if (d.IsDefined() && !d.IsNull()) docs.push_back(d);
+    }
+    const bool kubernetes = std::any_of(docs.begin(), docs.end(), detail::is_kubernetes_object);
+    Reader reader(diagnostics_, origins_);
+    if (requested_ == InputFormat::kResources && !kubernetes && !docs.empty()) {
+      reader.error(docs.front(), "",
+                   "expected MetalLB resources (documents with apiVersion and kind)");
+      return SourceFormat::kResources;
+    }
+    if (kubernetes) {
+      if (requested_ == InputFormat::kStandalone) {
+        reader.error(docs.front(), "", "a standalone file is one mapping, not Kubernetes objects");
+        return SourceFormat::kStandalone;
+      }
+      return read_objects(docs, config);
+    }
+    if (docs.size() > 1) {
+      reader.error(
+          docs[1], "",
+          "a configuration body is one YAML document; found " + std::to_string(docs.size()));
+    }
+    const YAML::Node root = docs.empty() ? YAML::Node() : docs.front();
+    const bool standalone =
+        requested_ == InputFormat::kStandalone ||
+        (requested_ == InputFormat::kAuto && (has_key(root, "node") || has_key(root, "services")));
+    detail::read_configmap_body(reader, root, config, standalone);
+    return standalone ? SourceFormat::kStandalone : SourceFormat::kConfigMap;
+  }
+
+  SourceFormat guess() const {
+    if (requested_ == InputFormat::kResources) return SourceFormat::kResources;
+    if (requested_ == InputFormat::kStandalone) return SourceFormat::kStandalone;
+    return SourceFormat::kConfigMap;
+  }
+
+  SourceFormat read_objects(const std::vector<YAML::Node>& docs, Config& config) {
+    Reader reader(diagnostics_, origins_);
+    std::optional<std::size_t> legacy;
+    bool resources = false;
+    for (std::size_t i = 0; i < docs.size(); ++i) {
+      if (is_legacy_configmap(docs[i])) {
+        if (legacy) {
+          reader.error(docs[i], "documents[" + std::to_string(i) + "]",
+                       "more than one MetalLB ConfigMap in one file");
+        } else {
+          legacy = i;
+        }
+      } else if (scalar_of(docs[i], "apiVersion").rfind("metallb.io/", 0) == 0) {
+        resources = true;
+      }
+    }
+    if (legacy && resources) {
+      reader.error(docs[*legacy], "documents[" + std::to_string(*legacy) + "]",
+                   "a file holds either a MetalLB ConfigMap or MetalLB resources, not both");
+      return SourceFormat::kResources;
+    }
+    if (legacy && requested_ != InputFormat::kResources) {
+      for (std::size_t i = 0; i < docs.size(); ++i) {
+        if (i != *legacy) {
+          reader.note(docs[i], "documents[" + std::to_string(i) + "]",
+                      "ignored " + scalar_of(docs[i], "kind") + ": not MetalLB configuration");
+        }
+      }
+      read_wrapped_configmap(docs[*legacy], config);
+      return SourceFormat::kConfigMap;
+    }
+    if (requested_ == InputFormat::kConfigMap) {
+      reader.error(docs.front(), "", "expected a ConfigMap with a data.config key");
+      return SourceFormat::kConfigMap;
+    }
+    for (std::size_t i = 0; i < docs.size(); ++i) detail::read_resource(reader, docs[i], i, config);
+    return SourceFormat::kResources;
+  }
+
+  void read_wrapped_configmap(const YAML::Node& doc, Config& config) {
+    Reader outer(diagnostics_, origins_);
+    detail::MapReader top(outer, Field{doc, ""},
+                          {"apiVersion", "kind", "metadata", "data", "binaryData"});
+    const auto data = value_of(doc, "data");
+    detail::MapReader data_reader(outer, Field{data, "data"}, {"config"});
+    const auto value = value_of(data, "config");
+    if (!value.IsScalar()) {
+      outer.error(value, "data.config", "expected the configuration as text (config: |)");
+      return;
+    }
+    const PositionMap map = embedded_map(text_, value);
+    Reader inner(diagnostics_, origins_, map);
+    YAML::Node root;
+    try {
+      root = YAML::Load(value.Scalar());
+    } catch (const YAML::Exception& e) {
+      diagnostics_.error(map(e.mark), "data.config", "YAML syntax error: " + e.msg);
+      return;
+    }
+    detail::read_configmap_body(inner, root, config, false);
+  }
+
+  std::string_view text_;
+  Diagnostics diagnostics_;
+  Origins origins_;
+  InputFormat requested_;
+};
+
+}  // namespace
+
+Result<InputFormat> parse_input_format(std::string_view text) {
+  if (text == "auto") return InputFormat::kAuto;
+  if (text == "configmap") return InputFormat::kConfigMap;
+  if (text == "resources") return InputFormat::kResources;
+  if (text == "standalone") return InputFormat::kStandalone;
+  return failure(Errc::kInvalidArgument, "unknown format \"" + std::string(text) +
+                                             "\": use auto, configmap, resources or standalone");
+}
+
+std::size_t CheckResult::error_count() const {
+  return static_cast<std::size_t>(
+      std::count_if(diagnostics.begin(), diagnostics.end(),
+                    [](const Diagnostic& d) { return d.severity == Severity::kError; }));
+}
+
+CheckResult check_text(std::string_view text, std::string file_name, InputFormat format) {
+  return Loader(text, std::move(file_name), format).run();
+}
+
+CheckResult check_file(const std::string& path, InputFormat format) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    CheckResult result;
+    result.file = path;
+    result.diagnostics.push_back({Severity::kError, path, {}, {}, "cannot open the file"});
+    return result;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return check_text(text.str(), path, format);
+}
+
+Result<Config> load_text(std::string_view text, std::string file_name, InputFormat format) {
+  auto result = check_text(text, std::move(file_name), format);
+  if (result.config) return std::move(*result.config);
+  std::string message;
+  for (const auto& d : result.diagnostics) {
+    if (d.severity != Severity::kError) continue;
+    if (!message.empty()) message += '\n';
+    message += d.to_string();
+  }
+  return failure(Errc::kInvalidArgument, message);
+}
+
+}  // namespace vipd::config

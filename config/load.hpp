@@ -1,0 +1,43 @@
+#pragma once
+// Loading a configuration file: detects its format (MetalLB ConfigMap, whole or as the bare
+// `config` body; MetalLB resources; the standalone file), reads it with the matching front end,
+// validates the model and reports every problem with file:line:column and field path.
+//
+// A file with any error is rejected as a whole: `config` is set only when there is none.
+// Nothing here throws; yaml-cpp's exceptions become diagnostics. Runs on the caller's thread;
+// check_file reads the file (the only I/O in config/).
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.hpp"
+#include "config/diagnostic.hpp"
+#include "config/model.hpp"
+
+namespace vipd::config {
+
+enum class InputFormat { kAuto, kConfigMap, kResources, kStandalone };
+Result<InputFormat> parse_input_format(
+    std::string_view text);  // auto|configmap|resources|standalone
+
+struct CheckResult {
+  std::string file;
+  SourceFormat format = SourceFormat::kConfigMap;
+  std::optional<Config> config;         // set only when there is no error
+  std::vector<Diagnostic> diagnostics;  // errors, warnings and notes, by position
+
+  bool valid() const { return config.has_value(); }
+  std::size_t error_count() const;
+};
+
+CheckResult check_text(std::string_view text, std::string file_name,
+                       InputFormat format = InputFormat::kAuto);
+CheckResult check_file(const std::string& path, InputFormat format = InputFormat::kAuto);
+
+// The same, as a Result: the model, or an Error whose message lists every error, one per line.
+Result<Config> load_text(std::string_view text, std::string file_name,
+                         InputFormat format = InputFormat::kAuto);
+
+}  // namespace vipd::config

@@ -1,0 +1,464 @@
+#include "config/validate.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include "common/format.hpp"
+
+namespace vipd::config {
+namespace {
+
+using std::chrono::seconds;
+
+std::string q(std::string_view s) { return "\"" + std::string(s) + "\""; }
+
+// The first duplicate of each value in a list of names, with its index.
+template <class F>
+void each_duplicate(const std::vector<std::string>& values, F&& on_duplicate) {
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    for (std::size_t j = 0; j < i; ++j) {
+      if (values[i] == values[j]) {
+        on_duplicate(i, j);
+        break;
+      }
+    }
+  }
+}
+
+class Validator {
+ public:
+  Validator(const Config& c, SourceFormat f, const Origins& o, Diagnostics& d)
+      : config_(c), format_(f), origins_(o), out_(d) {}
+
+  void run() {
+    pools();
+    bfd_profiles();
+    peers();
+    bgp_advertisements();
+    l2_advertisements();
+    if (config_.standalone) services();
+  }
+
+ private:
+  Origin at(const std::string& k) const { return origins_.find(k); }
+  void error(const std::string& k, std::string message) { out_.error(at(k), std::move(message)); }
+  void warning(const std::string& k, std::string message) {
+    out_.warning(at(k), std::move(message));
+  }
+
+  std::vector<std::string> pool_names() const {
+    std::vector<std::string> names;
+    for (const auto& p : config_.pools) names.push_back(p.name);
+    return names;
+  }
+
+  void pools() {
+    std::map<std::string, std::size_t, std::less<>> seen;
+    struct Entry {
+      IpRange range;
+      std::size_t pool, block;
+    };
+    std::vector<Entry> all;
+    for (std::size_t i = 0; i < config_.pools.size(); ++i) {
+      const auto& pool = config_.pools[i];
+      const auto pk = key("pools", i);
+      if (auto [it, fresh] = seen.emplace(pool.name, i); !fresh) {
+        error(key(pk, "name"), "duplicate definition of pool " + q(pool.name) + " (first at " +
+                                   at(key("pools", it->second)).path + ")");
+      }
+      if (pool.addresses.empty()) error(pk, "pool " + q(pool.name) + " has no addresses");
+      for (std::size_t j = 0; j < pool.addresses.size(); ++j) {
+        all.push_back({pool.addresses[j].range, i, j});
+      }
+      if (pool.service_allocation) {
+        const auto sk = key(pk, "service_allocation");
+        each_duplicate(pool.service_allocation->namespaces, [&](std::size_t n, std::size_t) {
+          error(key(key(sk, "namespaces"), n),
+                "duplicate namespace " + q(pool.service_allocation->namespaces[n]));
+        });
+      }
+    }
+    // Overlaps, within and across pools, in O(n log n): sorted by first address, a block
+    // overlaps an earlier one exactly when it starts at or before the furthest end so far.
+    std::vector<std::size_t> order(all.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+      return all[a].range.first() < all[b].range.first();
+    });
+    std::optional<std::size_t> widest;  // the entry reaching furthest so far (same family)
+    for (const auto idx : order) {
+      const auto& e = all[idx];
+      if (widest && all[*widest].range.family() == e.range.family() &&
+          e.range.first() <= all[*widest].range.last()) {
+        const auto& other = all[*widest];
+        // Report on the one written later, naming the other.
+        const auto& later =
+            std::tie(e.pool, e.block) > std::tie(other.pool, other.block) ? e : other;
+        const auto& earlier = &later == &e ? other : e;
+        const auto& lp = config_.pools[later.pool];
+        const auto& ep = config_.pools[earlier.pool];
+        error(key(key(key("pools", later.pool), "addresses"), later.block),
+              lp.addresses[later.block].to_string() + " overlaps " +
+                  ep.addresses[earlier.block].to_string() + " of pool " + q(ep.name) + " (" +
+                  at(key(key(key("pools", earlier.pool), "addresses"), earlier.block)).path + ")");
+      }
+      if (!widest || all[*widest].range.family() != e.range.family() ||
+          all[*widest].range.last() < e.range.last()) {
+        widest = idx;
+      }
+    }
+  }
+
+  void bfd_profiles() {
+    std::map<std::string, std::size_t, std::less<>> seen;
+    for (std::size_t i = 0; i < config_.bfd_profiles.size(); ++i) {
+      const auto& b = config_.bfd_profiles[i];
+      const auto bk = key("bfd_profiles", i);
+      if (auto [it, fresh] = seen.emplace(b.name, i); !fresh) {
+        error(key(bk, "name"), "duplicate definition of BFD profile " + q(b.name));
+      }
+      const auto range = [&](const char* field, const std::optional<std::uint32_t>& v,
+                             std::uint32_t lo, std::uint32_t hi, const char* what) {
+        if (v && (*v < lo || *v > hi)) {
+          error(key(bk, field), std::string("invalid ") + what + " " + std::to_string(*v) +
+                                    ": must be in " + std::to_string(lo) + "-" +
+                                    std::to_string(hi));
+        }
+      };
+      range("detect_multiplier", b.detect_multiplier, 2, 255, "detect multiplier");
+      range("receive_interval", b.receive_interval_ms, 10, 60000, "receive interval");
+      range("transmit_interval", b.transmit_interval_ms, 10, 60000, "transmit interval");
+      range("echo_interval", b.echo_interval_ms, 10, 60000, "echo interval");
+      range("minimum_ttl", b.minimum_ttl, 1, 254, "minimum TTL");
+    }
+  }
+
+  void peers() {
+    std::vector<std::string> bfd_names;
+    for (const auto& b : config_.bfd_profiles) bfd_names.push_back(b.name);
+    std::map<std::string, std::size_t, std::less<>> names;
+    for (std::size_t i = 0; i < config_.peers.size(); ++i) {
+      const auto& p = config_.peers[i];
+      const auto pk = key("peers", i);
+      if (format_ != SourceFormat::kConfigMap) {
+        if (auto [it, fresh] = names.emplace(p.name, i); !fresh) {
+          error(key(pk, "name"), "duplicate definition of peer " + q(p.name));
+        }
+      }
+      if (p.my_asn == 0) error(key(pk, "my_asn"), "missing local ASN");
+      if (p.peer_asn == 0 && p.dynamic_asn == DynamicAsn::kNone) {
+        error(key(pk, "peer_asn"), "missing peer ASN (or dynamicASN)");
+      }
+      if (p.peer_asn != 0 && p.dynamic_asn != DynamicAsn::kNone) {
+        error(key(pk, "dynamic_asn"), "both peer ASN and dynamicASN are set");
+      }
+      if (!p.address && p.interface.empty()) {
+        error(key(pk, "address"), "peer has no address (or interface)");
+      }
+      if (p.address && !p.interface.empty()) {
+        error(key(pk, "interface"), "peer has both an address and an interface");
+      }
+      if (p.ebgp_multihop && p.dynamic_asn != DynamicAsn::kExternal && p.is_ibgp()) {
+        error(key(pk, "ebgp_multihop"),
+              "eBGP multihop set on an iBGP peer (my ASN equals peer ASN " +
+                  std::to_string(p.peer_asn) + ")");
+      }
+      if (p.ebgp_multihop && p.dynamic_asn == DynamicAsn::kInternal) {
+        error(key(pk, "ebgp_multihop"), "eBGP multihop set on an iBGP peer (dynamicASN internal)");
+      }
+      timers(p, pk);
+      if (!p.password.empty() && !p.password_secret.empty()) {
+        error(key(pk, "password_secret"), "both a password and a password secret are set");
+      }
+      if (p.password.find_first_of("\r\n") != std::string::npos) {
+        error(key(pk, "password"), "password contains a line break");
+      }
+      if (!p.bfd_profile.empty() &&
+          std::find(bfd_names.begin(), bfd_names.end(), p.bfd_profile) == bfd_names.end()) {
+        auto hint = did_you_mean(p.bfd_profile, bfd_names);
+        error(key(pk, "bfd_profile"), "BFD profile " + q(p.bfd_profile) + " does not exist" +
+                                          (hint.empty() ? "" : "; " + hint));
+      }
+      for (std::size_t j = 0; j < i; ++j) {
+        auto a = p, b = config_.peers[j];
+        a.name.clear();
+        b.name.clear();
+        if (a == b) {
+          const auto message = "same session as " + at(key("peers", j)).path;
+          if (format_ == SourceFormat::kResources) {
+            warning(pk, message);
+          } else {
+            error(pk, "duplicate peer: " + message);
+          }
+          break;
+        }
+      }
+    }
+  }
+
+  // MetalLB: a missing hold time is 3 keepalives, a missing keepalive a third of the hold time;
+  // the hold time (whole seconds) is 0 or at least 3 s; the keepalive is at most the hold time.
+  void timers(const Peer& p, const std::string& pk) {
+    for (const auto& [field, value] :
+         {std::pair{"hold_time", p.hold_time}, std::pair{"keepalive_time", p.keepalive_time},
+          std::pair{"connect_time", p.connect_time}}) {
+      if (value && value->count() < 0) error(key(pk, field), "must not be negative");
+    }
+    if (!p.hold_time && !p.keepalive_time) return;
+    const auto hold = p.hold_time ? *p.hold_time : *p.keepalive_time * 3;
+    const auto keepalive = p.keepalive_time ? *p.keepalive_time : *p.hold_time / 3;
+    const auto rounded = std::chrono::duration_cast<seconds>(hold);
+    if (rounded.count() > 0 && rounded < seconds(3)) {
+      error(key(pk, p.hold_time ? "hold_time" : "keepalive_time"),
+            "invalid hold time " + format_duration(hold) + ": must be 0 or at least 3s");
+    }
+    if (keepalive > hold) {
+      error(key(pk, "keepalive_time"), "keepalive time " + format_duration(keepalive) +
+                                           " is longer than the hold time " +
+                                           format_duration(hold));
+    }
+  }
+
+  std::vector<std::size_t> selected_pools(const std::vector<std::string>& names,
+                                          const std::vector<LabelSelector>& selectors) const {
+    std::vector<std::size_t> out;
+    for (std::size_t i = 0; i < config_.pools.size(); ++i) {
+      const auto& pool = config_.pools[i];
+      const bool all = names.empty() && selectors.empty();
+      const bool named = std::find(names.begin(), names.end(), pool.name) != names.end();
+      const bool matched =
+          std::any_of(selectors.begin(), selectors.end(),
+                      [&](const LabelSelector& s) { return s.matches(pool.labels); });
+      if (all || named || matched) out.push_back(i);
+    }
+    return out;
+  }
+
+  void pool_references(const std::string& ak, const std::vector<std::string>& pools) {
+    const auto names = pool_names();
+    each_duplicate(pools, [&](std::size_t i, std::size_t) {
+      error(key(key(ak, "pools"), i), "duplicate pool " + q(pools[i]));
+    });
+    for (std::size_t i = 0; i < pools.size(); ++i) {
+      if (!config_.find_pool(pools[i])) {
+        auto hint = did_you_mean(pools[i], names);
+        warning(key(key(ak, "pools"), i), "pool " + q(pools[i]) +
+                                              " does not exist; the entry selects nothing" +
+                                              (hint.empty() ? "" : "; " + hint));
+      }
+    }
+  }
+
+  void bgp_advertisements() {
+    std::vector<std::string> peer_names, aliases;
+    for (const auto& p : config_.peers) peer_names.push_back(p.name);
+    for (const auto& [name, value] : config_.communities) aliases.push_back(name);
+    std::map<std::string, std::size_t, std::less<>> names;
+    for (std::size_t i = 0; i < config_.bgp_advertisements.size(); ++i) {
+      const auto& a = config_.bgp_advertisements[i];
+      const auto ak = key("bgp_advertisements", i);
+      if (format_ == SourceFormat::kResources) {
+        if (auto [it, fresh] = names.emplace(a.name, i); !fresh) {
+          error(key(ak, "name"), "duplicate definition of BGPAdvertisement " + q(a.name));
+        }
+      }
+      const bool v4_ok = a.aggregation_length >= 0 && a.aggregation_length <= 32;
+      const bool v6_ok = a.aggregation_length_v6 >= 0 && a.aggregation_length_v6 <= 128;
+      if (!v4_ok) {
+        error(key(ak, "aggregation_length"), "invalid aggregation length " +
+                                                 std::to_string(a.aggregation_length) +
+                                                 " for IPv4: must be 0..32");
+      }
+      if (!v6_ok) {
+        error(key(ak, "aggregation_length_v6"), "invalid aggregation length " +
+                                                    std::to_string(a.aggregation_length_v6) +
+                                                    " for IPv6: must be 0..128");
+      }
+      if (!a.service_selectors.empty() &&
+          (a.aggregation_length != 32 || a.aggregation_length_v6 != 128)) {
+        error(key(ak, a.aggregation_length != 32 ? "aggregation_length" : "aggregation_length_v6"),
+              "service selectors and aggregation lengths are mutually exclusive");
+      }
+      pool_references(ak, a.pools);
+      each_duplicate(a.peers, [&](std::size_t j, std::size_t) {
+        error(key(key(ak, "peers"), j), "duplicate peer " + q(a.peers[j]));
+      });
+      for (std::size_t j = 0; j < a.peers.size(); ++j) {
+        if (std::find(peer_names.begin(), peer_names.end(), a.peers[j]) == peer_names.end()) {
+          auto hint = did_you_mean(a.peers[j], peer_names);
+          warning(key(key(ak, "peers"), j),
+                  "peer " + q(a.peers[j]) + " does not exist" + (hint.empty() ? "" : "; " + hint));
+        }
+      }
+      each_duplicate(a.communities, [&](std::size_t j, std::size_t) {
+        error(key(key(ak, "communities"), j), "duplicate community " + q(a.communities[j]));
+      });
+      for (std::size_t j = 0; j < a.communities.size(); ++j) {
+        const auto& text = a.communities[j];
+        if (config_.communities.count(text) != 0) continue;
+        auto parsed = Community::parse(text);
+        if (parsed) continue;
+        if (parsed.error().code() == make_error_code(Errc::kOutOfRange)) {
+          error(key(key(ak, "communities"), j), parsed.error().message());
+          continue;
+        }
+        auto hint = did_you_mean(text, aliases);
+        error(key(key(ak, "communities"), j),
+              "community " + q(text) +
+                  " is neither a value (NUMBER:NUMBER, large:N:N:N) nor a defined alias" +
+                  (hint.empty() ? "" : "; " + hint));
+      }
+      if (!v4_ok || !v6_ok) continue;
+      // An aggregated announcement must not cover addresses outside the pool.
+      for (const auto pi : selected_pools(a.pools, a.pool_selectors)) {
+        const auto& pool = config_.pools[pi];
+        for (const auto& block : pool.addresses) {
+          const bool v4 = block.family() == Family::kV4;
+          const int length = v4 ? a.aggregation_length : a.aggregation_length_v6;
+          const int widest = block.widest_prefix_length();
+          if (length < widest) {
+            error(key(ak, v4 ? "aggregation_length" : "aggregation_length_v6"),
+                  "aggregation length " + std::to_string(length) + " is shorter than prefix /" +
+                      std::to_string(widest) + " of " + block.to_string() + " in pool " +
+                      q(pool.name) + ": the announced prefix would cover addresses outside it");
+          }
+        }
+      }
+    }
+  }
+
+  void l2_advertisements() {
+    std::map<std::string, std::size_t, std::less<>> names;
+    for (std::size_t i = 0; i < config_.l2_advertisements.size(); ++i) {
+      const auto& a = config_.l2_advertisements[i];
+      const auto ak = key("l2_advertisements", i);
+      if (format_ == SourceFormat::kResources) {
+        if (auto [it, fresh] = names.emplace(a.name, i); !fresh) {
+          error(key(ak, "name"), "duplicate definition of L2Advertisement " + q(a.name));
+        }
+      }
+      pool_references(ak, a.pools);
+      each_duplicate(a.interfaces, [&](std::size_t j, std::size_t) {
+        error(key(key(ak, "interfaces"), j), "duplicate interface " + q(a.interfaces[j]));
+      });
+    }
+  }
+
+  static bool buggy(const IpAddress& ip) {
+    if (!ip.is_v4()) return false;
+    const auto last = ip.v4_value() & 0xffu;
+    return last == 0 || last == 255;
+  }
+
+  static bool ports_overlap(const StandaloneService& a, const StandaloneService& b) {
+    for (const auto& pa : a.ports) {
+      for (const auto& pb : b.ports) {
+        if (pa == pb) return true;
+      }
+    }
+    return false;
+  }
+
+  void services() {
+    const auto& services = config_.standalone->services;
+    const auto names = pool_names();
+    std::map<std::string, std::size_t, std::less<>> seen;
+    for (std::size_t i = 0; i < services.size(); ++i) {
+      const auto& s = services[i];
+      const auto sk = key("services", i);
+      const auto full = s.namespace_ + "/" + s.name;
+      if (auto [it, fresh] = seen.emplace(full, i); !fresh) {
+        error(key(sk, "name"), "duplicate service " + q(full) + " (first at " +
+                                   at(key("services", it->second)).path + ")");
+      }
+      const Pool* named = nullptr;
+      if (!s.pool.empty()) {
+        named = config_.find_pool(s.pool);
+        if (!named) {
+          auto hint = did_you_mean(s.pool, names);
+          error(key(sk, "pool"),
+                "pool " + q(s.pool) + " does not exist" + (hint.empty() ? "" : "; " + hint));
+        }
+      }
+      bool families[2] = {false, false};
+      for (std::size_t j = 0; j < s.addresses.size(); ++j) {
+        const auto& ip = s.addresses[j];
+        const auto ak = key(key(sk, "addresses"), j);
+        auto& family_seen = families[ip.is_v4() ? 0 : 1];
+        if (family_seen) {
+          error(ak, "more than one " + std::string(vipd::to_string(ip.family())) +
+                        " address requested");
+        }
+        family_seen = true;
+        const Pool* holder = nullptr;
+        for (const auto& pool : config_.pools) {
+          for (const auto& block : pool.addresses) {
+            if (block.range.contains(ip)) holder = &pool;
+          }
+        }
+        if (!holder) {
+          error(ak, ip.to_string() + " is not inside any pool");
+        } else if (named && holder != named) {
+          error(ak, ip.to_string() + " is in pool " + q(holder->name) + ", not in pool " +
+                        q(named->name));
+        } else if (holder->avoid_buggy_ips && buggy(ip)) {
+          error(ak, ip.to_string() + " ends in .0 or .255 and pool " + q(holder->name) +
+                        " avoids such addresses");
+        }
+      }
+      each_duplicate(
+          [&] {
+            std::vector<std::string> ports;
+            for (const auto& p : s.ports)
+              ports.push_back(p.protocol + "/" + std::to_string(p.port));
+            return ports;
+          }(),
+          [&](std::size_t j, std::size_t) {
+            error(key(key(sk, "ports"), j),
+                  "duplicate port " + std::to_string(s.ports[j].port) + "/" + s.ports[j].protocol);
+          });
+      if (s.traffic_policy == TrafficPolicy::kLocal && !s.health_check) {
+        error(key(sk, "traffic_policy"),
+              "traffic-policy Local needs a health-check (it announces only while the check "
+              "passes)");
+      }
+      // Sharing an address follows MetalLB: same sharing key, same traffic policy, no common
+      // (port, protocol).
+      for (std::size_t j = 0; j < i; ++j) {
+        const auto& o = services[j];
+        for (std::size_t k = 0; k < s.addresses.size(); ++k) {
+          if (std::find(o.addresses.begin(), o.addresses.end(), s.addresses[k]) ==
+              o.addresses.end()) {
+            continue;
+          }
+          const auto ak = key(key(sk, "addresses"), k);
+          const auto other = q(o.namespace_ + "/" + o.name);
+          if (s.sharing_key.empty() || s.sharing_key != o.sharing_key) {
+            error(ak, s.addresses[k].to_string() + " is also requested by service " + other +
+                          " without the same sharing-key");
+          } else if (s.traffic_policy != o.traffic_policy) {
+            error(ak, s.addresses[k].to_string() + " is shared with service " + other +
+                          " which has a different traffic-policy");
+          } else if (ports_overlap(s, o)) {
+            error(ak, s.addresses[k].to_string() + " is shared with service " + other +
+                          " which uses the same port and protocol");
+          }
+        }
+      }
+    }
+  }
+
+  const Config& config_;
+  SourceFormat format_;
+  const Origins& origins_;
+  Diagnostics& out_;
+};
+
+}  // namespace
+
+void validate(const Config& config, SourceFormat format, const Origins& origins,
+              Diagnostics& diagnostics) {
+  Validator(config, format, origins, diagnostics).run();
+}
+
+}  // namespace vipd::config

@@ -1,0 +1,35 @@
+#pragma once
+// `vipd config check FILE...` and `vipd config convert FILE`: the command-line face of
+// config/. Checking prints every diagnostic with file:line:column and a normalised summary
+// (or JSON with --output json); converting prints MetalLB resources for a ConfigMap.
+// Exit codes: 0 valid, 1 invalid, 2 usage error (the caller maps CLI11's parse errors to 2).
+
+#include <CLI/CLI.hpp>
+#include <string>
+#include <vector>
+
+namespace vipd::daemon {
+
+class ConfigCommand {
+ public:
+  // Registers the `config` subcommand and its two subcommands on `app`.
+  explicit ConfigCommand(CLI::App& app);
+
+  bool selected() const { return config_->parsed(); }
+  int run() const;
+
+ private:
+  int check() const;
+  int convert() const;
+
+  CLI::App* config_ = nullptr;
+  CLI::App* check_ = nullptr;
+  CLI::App* convert_ = nullptr;
+  std::vector<std::string> files_;
+  std::string output_ = "text";
+  std::string format_ = "auto";
+  std::string convert_file_;
+  std::string namespace_ = "metallb-system";
+};
+
+}  // namespace vipd::daemon
