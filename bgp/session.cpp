@@ -1,0 +1,288 @@
+#include "bgp/session.hpp"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+
+#include <cstring>
+
+namespace vipd::bgp {
+namespace {
+
+// Logs a coroutine that ended with an exception; never a bare `detached`.
+auto log_failure(std::string what) {
+  return [what = std::move(what)](std::exception_ptr e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      spdlog::error("{}: {}", what, ex.what());
+    }
+  };
+}
+
+std::string errno_text(const char* what) { return std::string(what) + ": " + std::strerror(errno); }
+
+}  // namespace
+
+Session::Session(asio::any_io_executor executor, SessionConfig config, Callbacks callbacks)
+    : executor_(std::move(executor)),
+      config_(std::move(config)),
+      callbacks_(std::move(callbacks)),
+      fsm_(config_.fsm),
+      socket_(executor_) {}
+
+Session::~Session() {
+  *alive_ = false;
+  boost::system::error_code ignored;
+  socket_.close(ignored);
+}
+
+void Session::start() { dispatch(event::Start{}); }
+
+void Session::stop(std::string message) {
+  dispatch(event::Stop{cease::kAdministrativeShutdown, std::move(message)});
+}
+
+void Session::send(std::vector<std::uint8_t> bytes) {
+  if (fsm_.state() != State::kEstablished) return;
+  ++updates_sent_;
+  write(std::move(bytes));
+}
+
+void Session::dispatch(const Event& event) {
+  perform(fsm_.handle(event, std::chrono::steady_clock::now()));
+}
+
+void Session::perform(std::vector<Action> actions) {
+  for (auto& a : actions) {
+    std::visit(
+        [&](auto& x) {
+          using T = std::decay_t<decltype(x)>;
+          if constexpr (std::is_same_v<T, action::Connect>) {
+            connect();
+          } else if constexpr (std::is_same_v<T, action::Disconnect>) {
+            disconnect();
+          } else if constexpr (std::is_same_v<T, action::Send>) {
+            std::vector<std::uint8_t> bytes;
+            if (auto r = encode(x.message, negotiated_.send, bytes); !r) {
+              spdlog::error("peer {}: cannot encode a message: {}",
+                            config_.peer_address.to_string(), r.error().message());
+              return;
+            }
+            write(std::move(bytes));
+          } else if constexpr (std::is_same_v<T, action::StartTimer>) {
+            start_timer(x.timer, x.after);
+          } else if constexpr (std::is_same_v<T, action::StopTimer>) {
+            stop_timer(x.timer);
+          } else if constexpr (std::is_same_v<T, action::Transition>) {
+            if (x.reason == Reason::kConnectTimeout && !config_.password.empty()) {
+              // A wrong TCP MD5 key is silence, not an error: say what it may be.
+              x.detail = "no answer; with TCP MD5 on, check that both sides use the same password";
+            }
+            if (!x.detail.empty() && x.to == State::kIdle) last_error_ = x.detail;
+            spdlog::info("peer {}: {} -> {} ({}{}{})", config_.peer_address.to_string(),
+                         to_string(x.from), to_string(x.to), to_string(x.reason),
+                         x.detail.empty() ? "" : ": ", x.detail);
+            if (callbacks_.transition) callbacks_.transition(x);
+          } else if constexpr (std::is_same_v<T, action::Up>) {
+            negotiated_ = x.negotiated;
+            framer_.set_max_message_size(negotiated_.receive.max_message_size());
+            if (callbacks_.up) callbacks_.up(x);
+          } else if constexpr (std::is_same_v<T, action::Down>) {
+            if (callbacks_.down) callbacks_.down(x.reason);
+          } else if constexpr (std::is_same_v<T, action::Deliver>) {
+            if (callbacks_.message) callbacks_.message(x.message);
+          }
+        },
+        a);
+  }
+}
+
+std::string Session::configure_socket() {
+  const int fd = socket_.native_handle();
+  const bool v6 = config_.peer_address.is_v6();
+  if (!config_.password.empty()) {
+    // RFC 2385: the kernel signs and checks every segment with this peer's key.
+    tcp_md5sig md5{};
+    std::memset(&md5, 0, sizeof md5);
+    if (v6) {
+      auto* sa = reinterpret_cast<sockaddr_in6*>(&md5.tcpm_addr);
+      sa->sin6_family = AF_INET6;
+      const auto bytes = config_.peer_address.to_v6().to_bytes();
+      std::memcpy(&sa->sin6_addr, bytes.data(), bytes.size());
+    } else {
+      auto* sa = reinterpret_cast<sockaddr_in*>(&md5.tcpm_addr);
+      sa->sin_family = AF_INET;
+      const auto bytes = config_.peer_address.to_v4().to_bytes();
+      std::memcpy(&sa->sin_addr, bytes.data(), bytes.size());
+    }
+    if (config_.password.size() > TCP_MD5SIG_MAXKEYLEN) return "TCP MD5 password is too long";
+    md5.tcpm_keylen = static_cast<std::uint16_t>(config_.password.size());
+    std::memcpy(md5.tcpm_key, config_.password.data(), config_.password.size());
+    if (setsockopt(fd, IPPROTO_TCP, TCP_MD5SIG, &md5, sizeof md5) != 0) {
+      return errno_text("setting the TCP MD5 password");
+    }
+  }
+  const int ttl = config_.gtsm ? 255 : config_.ttl;
+  if (setsockopt(fd, v6 ? IPPROTO_IPV6 : IPPROTO_IP, v6 ? IPV6_UNICAST_HOPS : IP_TTL, &ttl,
+                 sizeof ttl) != 0) {
+    return errno_text("setting the TTL");
+  }
+  if (config_.gtsm) {
+    // RFC 5082 §3: accept only segments that crossed at most gtsm_hops routers.
+    const int min_ttl = 256 - config_.gtsm_hops;
+    if (setsockopt(fd, v6 ? IPPROTO_IPV6 : IPPROTO_IP, v6 ? IPV6_MINHOPCOUNT : IP_MINTTL, &min_ttl,
+                   sizeof min_ttl) != 0) {
+      return errno_text("setting the minimum TTL");
+    }
+  }
+  const int on = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+  return {};
+}
+
+void Session::connect() {
+  const std::uint64_t generation = ++generation_;
+  asio::co_spawn(executor_, connect_loop(generation),
+                 log_failure("peer " + config_.peer_address.to_string() + " connect"));
+}
+
+asio::awaitable<void> Session::connect_loop(std::uint64_t generation) {
+  auto alive = alive_;
+  const asio::ip::tcp::endpoint remote(config_.peer_address, config_.peer_port);
+  boost::system::error_code ec;
+  socket_.close(ec);
+  socket_.open(remote.protocol(), ec);
+  std::string problem = ec ? "socket: " + ec.message() : configure_socket();
+  if (problem.empty() && config_.source_address) {
+    socket_.bind(asio::ip::tcp::endpoint(*config_.source_address, 0), ec);
+    if (ec) problem = "binding " + config_.source_address->to_string() + ": " + ec.message();
+  }
+  if (problem.empty()) {
+    auto [error] = co_await socket_.async_connect(remote, asio::as_tuple(asio::use_awaitable));
+    if (!*alive || generation != generation_) co_return;
+    if (error) problem = error.message();
+  }
+  if (!problem.empty()) {
+    socket_.close(ec);
+    dispatch(event::ConnectFailed{problem});
+    co_return;
+  }
+  local_address_ = socket_.local_endpoint(ec).address();
+  framer_ = Framer();
+  negotiated_ = Negotiated{};
+  asio::co_spawn(executor_, read_loop(generation),
+                 log_failure("peer " + config_.peer_address.to_string() + " read"));
+  dispatch(event::Connected{});
+}
+
+asio::awaitable<void> Session::read_loop(std::uint64_t generation) {
+  auto alive = alive_;
+  std::vector<std::uint8_t> buffer(65536);
+  while (true) {
+    auto [error, n] =
+        co_await socket_.async_read_some(asio::buffer(buffer), asio::as_tuple(asio::use_awaitable));
+    if (!*alive || generation != generation_) co_return;
+    if (error) {
+      dispatch(event::Closed{error == asio::error::eof ? "closed by the peer" : error.message()});
+      co_return;
+    }
+    framer_.feed({buffer.data(), n});
+    while (generation == generation_) {
+      auto next = framer_.next();
+      if (!next) {
+        dispatch(event::DecodeFailed{next.error()});
+        co_return;
+      }
+      if (!next.value()) break;
+      ++received_;
+      auto message = decode(*next.value(), negotiated_.receive);
+      if (!message) {
+        dispatch(event::DecodeFailed{message.error()});
+        co_return;
+      }
+      if (const auto* u = std::get_if<Update>(&message.value()); u && !u->issues.empty()) {
+        // vipd only originates routes and drops what it receives, so a treat-as-withdraw or
+        // AFI/SAFI-disable outcome costs nothing: log it and keep the session (RFC 7606 §2).
+        spdlog::warn("peer {}: UPDATE with {} problem(s), {}: {}", config_.peer_address.to_string(),
+                     u->issues.size(), to_string(u->action), u->issues.front().reason);
+      }
+      dispatch(event::Received{std::move(message.value())});
+    }
+  }
+}
+
+void Session::write(std::vector<std::uint8_t> bytes) {
+  queue_.push_back(std::move(bytes));
+  if (writing_) return;
+  writing_ = true;
+  asio::co_spawn(executor_, write_loop(generation_),
+                 log_failure("peer " + config_.peer_address.to_string() + " write"));
+}
+
+asio::awaitable<void> Session::write_loop(std::uint64_t generation) {
+  auto alive = alive_;
+  while (!queue_.empty()) {
+    // Gather what is queued into one write.
+    std::vector<std::uint8_t> batch = std::move(queue_.front());
+    queue_.pop_front();
+    while (!queue_.empty() && batch.size() < 65536) {
+      batch.insert(batch.end(), queue_.front().begin(), queue_.front().end());
+      queue_.pop_front();
+    }
+    auto [error, n] = co_await asio::async_write(socket_, asio::buffer(batch),
+                                                 asio::as_tuple(asio::use_awaitable));
+    if (!*alive) co_return;
+    if (generation != generation_) break;
+    if (error) {
+      writing_ = false;
+      queue_.clear();
+      dispatch(event::Closed{"write: " + error.message()});
+      co_return;
+    }
+  }
+  writing_ = false;
+  if (close_after_write_ && generation == generation_) {
+    close_after_write_ = false;
+    boost::system::error_code ec;
+    socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+    socket_.close(ec);
+  }
+}
+
+void Session::disconnect() {
+  // Let the NOTIFICATION queued before this go out first, then close.
+  ++generation_;
+  local_address_.reset();
+  if (writing_ || !queue_.empty()) {
+    close_after_write_ = true;
+    if (!writing_) {
+      writing_ = true;
+      asio::co_spawn(executor_, write_loop(generation_),
+                     log_failure("peer " + config_.peer_address.to_string() + " write"));
+    }
+    return;
+  }
+  boost::system::error_code ec;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  socket_.close(ec);
+}
+
+void Session::start_timer(Timer timer, Duration after) {
+  auto& t = timers_[timer];
+  if (!t) t = std::make_unique<asio::steady_timer>(executor_);
+  t->expires_after(after);
+  auto alive = alive_;
+  t->async_wait([this, alive, timer](const boost::system::error_code& ec) {
+    if (ec || !*alive) return;  // cancelled or rearmed
+    dispatch(event::TimerFired{timer});
+  });
+}
+
+void Session::stop_timer(Timer timer) {
+  if (auto it = timers_.find(timer); it != timers_.end()) it->second->cancel();
+}
+
+}  // namespace vipd::bgp

@@ -1,0 +1,139 @@
+#include "bgp/speaker.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace vipd::bgp {
+namespace {
+
+std::optional<IpAddress> to_ip(const std::optional<asio::ip::address>& a) {
+  if (!a) return std::nullopt;
+  if (a->is_v4()) return IpAddress::v4(a->to_v4().to_uint());
+  const auto bytes = a->to_v6().to_bytes();
+  const auto ip = IpAddress::from_bytes(bytes);
+  // An IPv4 session on a dual-stack socket shows up as ::ffff:a.b.c.d.
+  return ip && ip->is_v4_mapped() ? ip->unmap() : ip;
+}
+
+}  // namespace
+
+ExportPolicy Speaker::policy_for(const Peer& peer, const Negotiated& negotiated) const {
+  ExportPolicy p;
+  p.local_as = peer.config.session.fsm.local_as;
+  p.peer_as = peer.config.session.fsm.peer_as;
+  p.codec = negotiated.send;
+  const auto local = to_ip(peer.session->local_address());
+  p.next_hop_ipv4 = peer.config.next_hop_ipv4;
+  p.next_hop_ipv6 = peer.config.next_hop_ipv6;
+  if (local && local->is_v4() && !p.next_hop_ipv4) p.next_hop_ipv4 = local;
+  if (local && local->is_v6() && !p.next_hop_ipv6) p.next_hop_ipv6 = local;
+  p.ipv4_over_ipv6_next_hop = peer.config.ipv4_over_ipv6_next_hop;
+  p.ipv4_unicast = false;
+  p.ipv6_unicast = false;
+  for (const AfiSafi& f : negotiated.families) {
+    if (f == kIpv4Unicast) p.ipv4_unicast = true;
+    if (f == kIpv6Unicast) p.ipv6_unicast = true;
+  }
+  p.graceful_shutdown = drain_;
+  return p;
+}
+
+void Speaker::add_peer(PeerConfig config) {
+  const std::string address = config.session.peer_address.to_string();
+  remove_peer(address, "peer reconfigured");
+  auto peer = std::make_unique<Peer>();
+  peer->config = std::move(config);
+  Peer* raw = peer.get();
+  Session::Callbacks callbacks;
+  callbacks.up = [this, raw](const action::Up& up) { on_up(*raw, up); };
+  callbacks.down = [raw](Reason) {
+    if (raw->rib) raw->rib->session_down();
+  };
+  callbacks.message = [raw](const Message& m) {
+    // RFC 2918: answer a ROUTE-REFRESH by sending the Adj-RIB-Out again. Received UPDATEs
+    // are dropped: vipd only originates.
+    if (std::holds_alternative<RouteRefresh>(m) && raw->rib) {
+      std::vector<std::uint8_t> out;
+      raw->rib->full_table(out);
+      raw->session->send(std::move(out));
+    }
+  };
+  peer->session = std::make_unique<Session>(executor_, peer->config.session, std::move(callbacks));
+  peers_[address] = std::move(peer);
+  raw->session->start();
+}
+
+void Speaker::remove_peer(const std::string& address, const std::string& message) {
+  const auto it = peers_.find(address);
+  if (it == peers_.end()) return;
+  it->second->session->stop(message);
+  // The session object must outlive its queued NOTIFICATION: hand it to the loop to drop.
+  auto doomed = std::shared_ptr<Peer>(std::move(it->second));
+  peers_.erase(it);
+  asio::post(executor_, [doomed] {});
+}
+
+void Speaker::on_up(Peer& peer, const action::Up& up) {
+  peer.rib = std::make_unique<AdjRibOut>(policy_for(peer, up.negotiated));
+  peer.rib->replace(routes_);
+  std::vector<std::uint8_t> out;
+  peer.rib->full_table(out);
+  const auto& c = peer.rib->counters();
+  spdlog::info("peer {}: sending {} IPv4 and {} IPv6 prefixes, then End-of-RIB",
+               peer.config.session.peer_address.to_string(), c.advertised_ipv4, c.advertised_ipv6);
+  if (c.held_back > 0) {
+    spdlog::warn("peer {}: {} prefixes held back (family not negotiated or no next hop)",
+                 peer.config.session.peer_address.to_string(), c.held_back);
+  }
+  peer.session->send(std::move(out));
+}
+
+void Speaker::flush(Peer& peer) {
+  if (!peer.rib || peer.session->state() != State::kEstablished) return;
+  std::vector<std::uint8_t> out;
+  if (peer.rib->updates(out) > 0) peer.session->send(std::move(out));
+}
+
+void Speaker::set_routes(RouteSet routes) {
+  routes_ = std::move(routes);
+  for (auto& [address, peer] : peers_) {
+    if (!peer->rib) continue;
+    peer->rib->replace(routes_);
+    flush(*peer);
+  }
+  interner_.collect();
+}
+
+void Speaker::set_drain(bool drain) {
+  drain_ = drain;
+  for (auto& [address, peer] : peers_) {
+    if (!peer->rib) continue;
+    ExportPolicy p = peer->rib->policy();
+    p.graceful_shutdown = drain;
+    peer->rib->set_policy(p);
+    flush(*peer);
+  }
+}
+
+void Speaker::stop_all(const std::string& message) {
+  for (auto& [address, peer] : peers_) peer->session->stop(message);
+}
+
+std::vector<PeerStatus> Speaker::status() const {
+  std::vector<PeerStatus> out;
+  for (const auto& [address, peer] : peers_) {
+    PeerStatus s;
+    s.address = address;
+    s.state = peer->session->state();
+    s.last_error = peer->session->last_error();
+    if (peer->rib) {
+      s.advertised_ipv4 = peer->rib->counters().advertised_ipv4;
+      s.advertised_ipv6 = peer->rib->counters().advertised_ipv6;
+    }
+    s.updates_sent = peer->session->updates_sent();
+    s.messages_received = peer->session->messages_received();
+    out.push_back(s);
+  }
+  return out;
+}
+
+}  // namespace vipd::bgp
