@@ -5,6 +5,8 @@ Topology: namespace "router" (gobgpd, 192.0.2.1/24, 2001:db8::1/64) and namespac
 (vipd-bgp-announce, 192.0.2.2/24, 2001:db8::2/64) on one veth link. Documentation addresses
 and ASNs only.
 """
+import json
+import os
 import signal
 import sys
 import time
@@ -177,6 +179,141 @@ def test_restarted_peer_is_reconnected_with_backoff(lab, binary):
     assert "connect-failed" in driver.log(), driver.log()[-2000:]
 
 
+def test_drain_shows_graceful_shutdown_before_the_withdraw(lab, binary):
+    topology(lab)
+    router = gobgpd(lab, 64510, 64510)
+    driver = Driver(lab, "node", binary, [
+        "--local-as", "64510", "--router-id", NODE_V4, "--drain-time", "3",
+        "--peer", f"{ROUTER_V4},as=64510", "--route", "203.0.113.70/32,local-pref=250"])
+    wait_for("session Established", lambda: established(router), 30)
+    p = wait_for("route", lambda: router.rib("ipv4").get("203.0.113.70/32"), 15)[0]
+    assert p["local_pref"] == 250 and p["communities"] == [], p
+    driver.signal(signal.SIGTERM)
+    drained = wait_for("GRACEFUL_SHUTDOWN and LOCAL_PREF 0 (RFC 8326)", lambda: (
+        r := router.rib("ipv4").get("203.0.113.70/32")) and r[0]["local_pref"] == 0 and r, 5)
+    assert 0xFFFF0000 in drained[0]["communities"], drained
+    started = time.monotonic()
+    wait_for("withdraw after the drain time", lambda: "203.0.113.70/32" not in router.rib("ipv4"),
+             10)
+    assert time.monotonic() - started >= 2.0, "withdrawn before the drain time passed"
+    assert driver.process.wait(10) == 0
+    log = lab.log(router.process)
+    assert "Peer Down" in log, log[-2000:]
+
+
+def test_graceful_restart_keeps_routes_through_a_kill(lab, binary):
+    topology(lab)
+    router = Gobgpd(lab, "router", f"""
+global:
+  config:
+    as: 64500
+    router-id: {ROUTER_V4}
+neighbors:
+  - config:
+      neighbor-address: {NODE_V4}
+      peer-as: 65550
+    timers:
+      config:
+        hold-time: 9
+        keepalive-interval: 3
+    transport:
+      config:
+        passive-mode: true
+    graceful-restart:
+      config:
+        enabled: true
+        restart-time: 60
+    afi-safis:
+      - config:
+          afi-safi-name: ipv4-unicast
+        mp-graceful-restart:
+          config:
+            enabled: true
+""")
+    args = ["--local-as", "65550", "--router-id", NODE_V4, "--graceful-restart", "60",
+            "--peer", f"{ROUTER_V4},as=64500"]
+    first = Driver(lab, "node", binary, args + ["--route", "203.0.113.80/32",
+                                                "--route", "203.0.113.81/32"], name="first")
+    wait_for("session Established", lambda: established(router), 30)
+    wait_for("both routes", lambda: rib_of(router, "ipv4", 2), 15)
+    lab.stop(first.process, signal.SIGKILL)
+    # While vipd is gone the router keeps both routes (stale), never dropping them.
+    deadline = time.monotonic() + 3
+    while time.monotonic() < deadline:
+        assert "203.0.113.80/32" in router.rib("ipv4"), "route dropped during the restart"
+        time.sleep(0.2)
+    Driver(lab, "node", binary, args + ["--restarting", "--route", "203.0.113.80/32"],
+           name="second")
+    wait_for("session back", lambda: established(router), 30)
+    # After End-of-RIB the stale route that vipd no longer announces is gone, the other stays.
+    wait_for("stale route removed", lambda: rib_of(router, "ipv4", 1), 15)
+    assert "203.0.113.80/32" in router.rib("ipv4")
+
+
+def scripted_peer(lab, action):
+    here = os.path.dirname(os.path.abspath(__file__))
+    return lab.run("router", [sys.executable, os.path.join(here, "test_peer.py"), "--listen",
+                              ROUTER_V4, "--as", "64500", "--id", ROUTER_V4, "--then", action],
+                   f"peer-{action}.log")
+
+
+def peer_records(lab, process):
+    return [json.loads(line) for line in lab.log(process).splitlines() if line.startswith("{")]
+
+
+def test_garbage_gets_the_rfc_notification_and_other_sessions_stay_up(lab, binary):
+    topology(lab)
+    lab.addr("router", "r0", "192.0.2.3/24")  # a second router address for gobgpd
+    router = Gobgpd(lab, "router", f"""
+global:
+  config:
+    as: 64501
+    router-id: 192.0.2.3
+    local-address-list: [192.0.2.3]
+neighbors:
+  - config:
+      neighbor-address: {NODE_V4}
+      peer-as: 65550
+    transport:
+      config:
+        passive-mode: true
+        local-address: 192.0.2.3
+""")
+    peer = scripted_peer(lab, "garbage-marker")
+    wait_for("scripted peer listening", lambda: "listening" in lab.log(peer), 10)
+    driver = Driver(lab, "node", binary, [
+        "--local-as", "65550", "--router-id", NODE_V4,
+        "--peer", f"{ROUTER_V4},as=64500", "--peer", "192.0.2.3,as=64501",
+        "--route", "203.0.113.90/32"])
+    wait_for("gobgpd session Established", lambda: established(router), 30)
+    notification = wait_for("NOTIFICATION for the bad marker", lambda: next(
+        (r for r in peer_records(lab, peer) if r.get("type") == "NOTIFICATION"), None), 20)
+    assert (notification["code"], notification["subcode"]) == (1, 1), notification
+    # The other session never noticed.
+    assert established(router)
+    assert "203.0.113.90/32" in router.rib("ipv4")
+    assert driver.peer("192.0.2.3")["state"] == "Established"
+
+
+def test_route_refresh_is_answered_with_the_table(lab, binary):
+    topology(lab)
+    peer = scripted_peer(lab, "route-refresh")
+    wait_for("scripted peer listening", lambda: "listening" in lab.log(peer), 10)
+    Driver(lab, "node", binary, [
+        "--local-as", "65550", "--router-id", NODE_V4, "--peer", f"{ROUTER_V4},as=64500",
+        "--route", "203.0.113.91/32", "--route", "203.0.113.92/32"])
+
+    def answered():
+        records = peer_records(lab, peer)
+        sent = next((i for i, r in enumerate(records) if r.get("event") == "sent"), None)
+        if sent is None:
+            return None
+        after = [r for r in records[sent + 1:] if r.get("type") == "UPDATE"]
+        return after if any(r["end_of_rib"] for r in after) else None
+    updates = wait_for("the table again after ROUTE-REFRESH", answered, 20)
+    assert sum(u["nlri_octets"] for u in updates) == 10, updates  # two /32s, 5 octets each
+
+
 TESTS = [
     test_ebgp_routes_carry_every_attribute_and_withdraw,
     test_ibgp_sends_local_pref_and_an_empty_as_path,
@@ -184,6 +321,10 @@ TESTS = [
     test_md5_password_match_establishes_and_mismatch_never_does,
     test_silent_peer_is_dropped_within_the_hold_time,
     test_restarted_peer_is_reconnected_with_backoff,
+    test_drain_shows_graceful_shutdown_before_the_withdraw,
+    test_graceful_restart_keeps_routes_through_a_kill,
+    test_garbage_gets_the_rfc_notification_and_other_sessions_stay_up,
+    test_route_refresh_is_answered_with_the_table,
 ]
 
 if __name__ == "__main__":
