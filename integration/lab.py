@@ -239,3 +239,55 @@ def run_tests(tests, argv):
                     print(f"--- {' '.join(p.args[3:])}\n{lab.log(p)[-3000:]}")
     print(f"{passed} passed, {failed} failed")
     return 1 if failed or passed == 0 else 0
+
+
+class Frr:
+    """FRR's zebra and bgpd in one namespace (started by hand: no systemd), queried with vtysh."""
+
+    def __init__(self, lab, ns, bgpd_conf, name="frr"):
+        import pwd
+        self.lab, self.ns = lab, ns
+        self.dir = os.path.join(lab.dir, name)
+        os.makedirs(self.dir)
+        with open(os.path.join(self.dir, "zebra.conf"), "w") as f:
+            f.write("hostname zebra\nlog stdout informational\n")
+        with open(os.path.join(self.dir, "bgpd.conf"), "w") as f:
+            f.write(bgpd_conf)
+        frr = pwd.getpwnam("frr")
+        for root, dirs, files in os.walk(self.dir):
+            for n in [root] + [os.path.join(root, x) for x in files]:
+                os.chown(n, frr.pw_uid, frr.pw_gid)
+        os.chmod(lab.dir, 0o755)
+        common = ["-z", os.path.join(self.dir, "zserv.api"), "--vty_socket", self.dir,
+                  "-u", "frr", "-g", "frr"]
+        self.zebra = lab.run(ns, ["/usr/lib/frr/zebra", "-f", os.path.join(self.dir, "zebra.conf"),
+                                  "-i", os.path.join(self.dir, "zebra.pid"), *common],
+                             f"{name}-zebra.log")
+        wait_for("zebra socket", lambda: os.path.exists(os.path.join(self.dir, "zserv.api")), 15)
+        self.bgpd = lab.run(ns, ["/usr/lib/frr/bgpd", "-f", os.path.join(self.dir, "bgpd.conf"),
+                                 "-i", os.path.join(self.dir, "bgpd.pid"), *common],
+                            f"{name}-bgpd.log")
+        wait_for("bgpd vty", lambda: os.path.exists(os.path.join(self.dir, "bgpd.vty")), 15)
+
+    def vtysh(self, command):
+        return self.lab.exec(self.ns, "vtysh", "--vty_socket", self.dir, "-c", command)
+
+    def json(self, command):
+        return json.loads(self.vtysh(command + " json") or "{}")
+
+
+class Bird:
+    """BIRD 2 in one namespace, queried with birdc."""
+
+    def __init__(self, lab, ns, conf, name="bird"):
+        self.lab, self.ns = lab, ns
+        self.socket = os.path.join(lab.dir, f"{name}.ctl")
+        path = os.path.join(lab.dir, f"{name}.conf")
+        with open(path, "w") as f:
+            f.write(conf)
+        self.process = lab.run(ns, ["bird", "-f", "-c", path, "-s", self.socket,
+                                    "-P", os.path.join(lab.dir, f"{name}.pid")], f"{name}.log")
+        wait_for("bird control socket", lambda: os.path.exists(self.socket), 15)
+
+    def birdc(self, *args):
+        return self.lab.exec(self.ns, "birdc", "-s", self.socket, *args)
