@@ -1,7 +1,8 @@
 // Runs the real binary, as a user would.
 #include <gtest/gtest.h>
 
-#include <sys/wait.h>
+#include "daemon/tests/run_vipd.hpp"
+
 #include <array>
 #include <cstdio>
 #include <string>
@@ -10,22 +11,9 @@
 
 namespace {
 
-struct Run {
-  int status;
-  std::string output;
-};
+using vipd::testing::Run;
 
-Run run(const std::string& args) {
-  const std::string command = std::string(VIPD_BINARY) + " " + args + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  EXPECT_NE(pipe, nullptr);
-  std::string output;
-  std::array<char, 4096> buffer;
-  while (std::size_t n = std::fread(buffer.data(), 1, buffer.size(), pipe))
-    output.append(buffer.data(), n);
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
-}
+Run run(const std::string& args) { return vipd::testing::run_vipd(args); }
 
 TEST(Cli, VersionPrintsTheBuildVersion) {
   const auto r = run("--version");

@@ -1,7 +1,8 @@
 // Runs `vipd config check` and `vipd config convert` as a user would, on real files.
 #include <gtest/gtest.h>
 
-#include <sys/wait.h>
+#include "daemon/tests/run_vipd.hpp"
+
 #include <array>
 #include <cstdio>
 #include <fstream>
@@ -9,22 +10,9 @@
 
 namespace {
 
-struct Run {
-  int status;
-  std::string output;
-};
+using vipd::testing::Run;
 
-Run run(const std::string& args) {
-  const std::string command = std::string(VIPD_BINARY) + " " + args + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  EXPECT_NE(pipe, nullptr);
-  std::string output;
-  std::array<char, 4096> buffer;
-  while (std::size_t n = std::fread(buffer.data(), 1, buffer.size(), pipe))
-    output.append(buffer.data(), n);
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
-}
+Run run(const std::string& args) { return vipd::testing::run_vipd(args); }
 
 const std::string kData = VIPD_CONFIG_TEST_DATA "/metallb/";
 
