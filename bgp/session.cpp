@@ -145,6 +145,9 @@ std::string Session::configure_socket() {
 
 void Session::connect() {
   const std::uint64_t generation = ++generation_;
+  closing_ = false;
+  writing_ = false;  // a loop of the old connection ends by itself when its socket closes
+  queue_.clear();
   asio::co_spawn(executor_, connect_loop(generation),
                  log_failure("peer " + config_.peer_address.to_string() + " connect"));
 }
@@ -184,13 +187,13 @@ asio::awaitable<void> Session::read_loop(std::uint64_t generation) {
   while (true) {
     auto [error, n] =
         co_await socket_.async_read_some(asio::buffer(buffer), asio::as_tuple(asio::use_awaitable));
-    if (!*alive || generation != generation_) co_return;
+    if (!*alive || generation != generation_ || closing_) co_return;
     if (error) {
       dispatch(event::Closed{error == asio::error::eof ? "closed by the peer" : error.message()});
       co_return;
     }
     framer_.feed({buffer.data(), n});
-    while (generation == generation_) {
+    while (generation == generation_ && !closing_) {
       auto next = framer_.next();
       if (!next) {
         dispatch(event::DecodeFailed{next.error()});
@@ -216,7 +219,7 @@ asio::awaitable<void> Session::read_loop(std::uint64_t generation) {
 
 void Session::write(std::vector<std::uint8_t> bytes) {
   queue_.push_back(std::move(bytes));
-  if (writing_) return;
+  if (writing_ || !socket_.is_open()) return;
   writing_ = true;
   asio::co_spawn(executor_, write_loop(generation_),
                  log_failure("peer " + config_.peer_address.to_string() + " write"));
@@ -224,8 +227,9 @@ void Session::write(std::vector<std::uint8_t> bytes) {
 
 asio::awaitable<void> Session::write_loop(std::uint64_t generation) {
   auto alive = alive_;
+  // Writes until the queue is empty, on the connection it was started for. A disconnect lets it
+  // finish (the NOTIFICATION queued before it goes out) and then closes the socket.
   while (!queue_.empty()) {
-    // Gather what is queued into one write.
     std::vector<std::uint8_t> batch = std::move(queue_.front());
     queue_.pop_front();
     while (!queue_.empty() && batch.size() < 65536) {
@@ -234,40 +238,35 @@ asio::awaitable<void> Session::write_loop(std::uint64_t generation) {
     }
     auto [error, n] = co_await asio::async_write(socket_, asio::buffer(batch),
                                                  asio::as_tuple(asio::use_awaitable));
-    if (!*alive) co_return;
-    if (generation != generation_) break;
+    if (!*alive || generation != generation_) co_return;  // a new connection owns the state
     if (error) {
       writing_ = false;
       queue_.clear();
-      dispatch(event::Closed{"write: " + error.message()});
+      if (!closing_) dispatch(event::Closed{"write: " + error.message()});
       co_return;
     }
   }
   writing_ = false;
-  if (close_after_write_ && generation == generation_) {
-    close_after_write_ = false;
-    boost::system::error_code ec;
-    socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
-    socket_.close(ec);
-  }
+  if (closing_) close_socket();
 }
 
-void Session::disconnect() {
-  // Let the NOTIFICATION queued before this go out first, then close.
-  ++generation_;
-  local_address_.reset();
-  if (writing_ || !queue_.empty()) {
-    close_after_write_ = true;
-    if (!writing_) {
-      writing_ = true;
-      asio::co_spawn(executor_, write_loop(generation_),
-                     log_failure("peer " + config_.peer_address.to_string() + " write"));
-    }
-    return;
-  }
+void Session::close_socket() {
   boost::system::error_code ec;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
   socket_.close(ec);
+}
+
+void Session::disconnect() {
+  closing_ = true;
+  local_address_.reset();
+  if (writing_) return;  // the write loop closes once the queue is out
+  if (queue_.empty()) {
+    close_socket();
+    return;
+  }
+  writing_ = true;
+  asio::co_spawn(executor_, write_loop(generation_),
+                 log_failure("peer " + config_.peer_address.to_string() + " write"));
 }
 
 void Session::start_timer(Timer timer, Duration after) {

@@ -71,6 +71,7 @@ class Session {
   void perform(std::vector<Action> actions);
   void connect();
   void disconnect();
+  void close_socket();
   void write(std::vector<std::uint8_t> bytes);
   asio::awaitable<void> connect_loop(std::uint64_t generation);
   asio::awaitable<void> read_loop(std::uint64_t generation);
@@ -86,10 +87,10 @@ class Session {
   Framer framer_;
   Negotiated negotiated_;
   asio::ip::tcp::socket socket_;
-  std::uint64_t generation_ = 0;  // bumps on every connect/disconnect; stale work checks it
+  std::uint64_t generation_ = 0;  // bumps on every connect; work of an older one is ignored
+  bool closing_ = false;          // disconnect asked for: write what is queued, then close
   std::deque<std::vector<std::uint8_t>> queue_;
   bool writing_ = false;
-  bool close_after_write_ = false;
   std::map<Timer, std::unique_ptr<asio::steady_timer>> timers_;
   std::optional<asio::ip::address> local_address_;
   std::uint64_t received_ = 0;
