@@ -58,6 +58,9 @@ class Session {
   void send(std::vector<std::uint8_t> bytes);
 
   State state() const { return fsm_.state(); }
+  // Nothing left to write and the socket closed: the object may be destroyed without cutting
+  // off a NOTIFICATION.
+  bool quiescent() const { return !writing_ && !socket_.is_open(); }
   const SessionConfig& config() const { return config_; }
   const Negotiated& negotiated() const { return negotiated_; }
   // The local address of the current connection (the next hop for routes sent on it).

@@ -66,10 +66,20 @@ void Speaker::remove_peer(const std::string& address, const std::string& message
   const auto it = peers_.find(address);
   if (it == peers_.end()) return;
   it->second->session->stop(message);
-  // The session object must outlive its queued NOTIFICATION: hand it to the loop to drop.
-  auto doomed = std::shared_ptr<Peer>(std::move(it->second));
+  // Keep the session until its NOTIFICATION is written and the socket closed, then drop it.
+  drop_when_quiet(std::shared_ptr<Peer>(std::move(it->second)),
+                  std::make_shared<asio::steady_timer>(executor_), 100);
   peers_.erase(it);
-  asio::post(executor_, [doomed] {});
+}
+
+void Speaker::drop_when_quiet(std::shared_ptr<Peer> peer, std::shared_ptr<asio::steady_timer> timer,
+                              int checks_left) {
+  // Checked every 50 ms, 5 s at most; the peer goes when the last handler holding it ends.
+  if (peer->session->quiescent() || checks_left == 0) return;
+  timer->expires_after(std::chrono::milliseconds(50));
+  timer->async_wait([peer, timer, checks_left](const boost::system::error_code&) {
+    drop_when_quiet(peer, timer, checks_left - 1);
+  });
 }
 
 void Speaker::on_up(Peer& peer, const action::Up& up) {

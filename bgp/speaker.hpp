@@ -57,6 +57,8 @@ class Speaker {
     std::unique_ptr<Session> session;
     std::unique_ptr<AdjRibOut> rib;
   };
+  static void drop_when_quiet(std::shared_ptr<Peer> peer, std::shared_ptr<asio::steady_timer> timer,
+                              int checks_left);
   void on_up(Peer& peer, const action::Up& up);
   void flush(Peer& peer);
   ExportPolicy policy_for(const Peer& peer, const Negotiated& negotiated) const;
