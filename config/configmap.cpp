@@ -5,13 +5,7 @@
 #include "config/front_ends.hpp"
 
 namespace vipd::config::detail {
-namespace {
 
-std::string q(std::string_view s) { return "\"" + std::string(s) + "\""; }
-
-constexpr std::int64_t kU32 = 4294967295;
-
-// Records `model_key` at the field when it was written, else at the enclosing mapping.
 void record(Reader& r, const std::string& model_key, const MapReader& m, std::string_view field) {
   if (auto f = m.get(field)) {
     r.record(model_key, f->node, f->path);
@@ -19,6 +13,27 @@ void record(Reader& r, const std::string& model_key, const MapReader& m, std::st
     r.record(model_key, m.field().node, m.field().path);
   }
 }
+
+void read_bfd_settings(Reader& r, const MapReader& m, const std::string& model_key,
+                       const BfdFieldNames& names, BfdProfile& b) {
+  const auto number = [&](const char* field, const char* model, std::optional<std::uint32_t>& out) {
+    record(r, key(model_key, model), m, field);
+    if (auto v = m.get(field)) {
+      if (auto n = read_int(r, *v, 0, kU32)) out = static_cast<std::uint32_t>(*n);
+    }
+  };
+  number(names.receive_interval, "receive_interval", b.receive_interval_ms);
+  number(names.transmit_interval, "transmit_interval", b.transmit_interval_ms);
+  number(names.detect_multiplier, "detect_multiplier", b.detect_multiplier);
+  number(names.echo_interval, "echo_interval", b.echo_interval_ms);
+  number(names.minimum_ttl, "minimum_ttl", b.minimum_ttl);
+  if (auto v = m.get(names.echo_mode)) b.echo_mode = read_bool(r, *v).value_or(false);
+  if (auto v = m.get(names.passive_mode)) b.passive_mode = read_bool(r, *v).value_or(false);
+}
+
+namespace {
+
+std::string q(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
 void read_peer(Reader& r, const Field& f, std::size_t index, Config& config) {
   MapReader m(r, f,
@@ -179,19 +194,10 @@ void read_bfd_profile(Reader& r, const Field& f, Config& config) {
   } else {
     r.error(f.node, f.path, "missing BFD profile name");
   }
-  const auto number = [&](const char* field, const char* model, std::optional<std::uint32_t>& out) {
-    record(r, key(mk, model), m, field);
-    if (auto v = m.get(field)) {
-      if (auto n = read_int(r, *v, 0, kU32)) out = static_cast<std::uint32_t>(*n);
-    }
-  };
-  number("receive-interval", "receive_interval", b.receive_interval_ms);
-  number("transmit-interval", "transmit_interval", b.transmit_interval_ms);
-  number("detect-multiplier", "detect_multiplier", b.detect_multiplier);
-  number("echo-interval", "echo_interval", b.echo_interval_ms);
-  number("minimum-ttl", "minimum_ttl", b.minimum_ttl);
-  if (auto v = m.get("echo-mode")) b.echo_mode = read_bool(r, *v).value_or(false);
-  if (auto v = m.get("passive-mode")) b.passive_mode = read_bool(r, *v).value_or(false);
+  read_bfd_settings(r, m, mk,
+                    {"receive-interval", "transmit-interval", "detect-multiplier", "echo-interval",
+                     "minimum-ttl", "echo-mode", "passive-mode"},
+                    b);
   config.bfd_profiles.push_back(std::move(b));
 }
 

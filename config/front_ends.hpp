@@ -17,6 +17,28 @@ std::optional<AddressBlock> read_address_block(Reader& r, const Field& f);
 // standalone file: the same body plus `node` and `services`.
 void read_configmap_body(Reader& r, const YAML::Node& root, Config& config, bool standalone);
 
+inline constexpr std::int64_t kU32 = 4294967295;
+
+// Records `model_key` at the field when it was written, else at the enclosing mapping.
+void record(Reader& r, const std::string& model_key, const MapReader& m, std::string_view field);
+
+// How one front end spells the BFD profile fields (kebab-case in the ConfigMap, camelCase in
+// the resources).
+struct BfdFieldNames {
+  const char* receive_interval;
+  const char* transmit_interval;
+  const char* detect_multiplier;
+  const char* echo_interval;
+  const char* minimum_ttl;
+  const char* echo_mode;
+  const char* passive_mode;
+};
+
+// The timers and flags of a BFD profile (everything but its name), with their origins
+// recorded under `model_key`.
+void read_bfd_settings(Reader& r, const MapReader& m, const std::string& model_key,
+                       const BfdFieldNames& names, BfdProfile& b);
+
 // Whether a document is a Kubernetes object (it has `apiVersion` or `kind`).
 bool is_kubernetes_object(const YAML::Node& document);
 

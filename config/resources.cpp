@@ -8,7 +8,6 @@ namespace {
 
 std::string q(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
-constexpr std::int64_t kU32 = 4294967295;
 constexpr std::int64_t kI32 = 2147483647;
 
 // Kubernetes ObjectMeta fields; vipd reads name, namespace and labels.
@@ -36,14 +35,6 @@ struct Object {
   std::string prefix;  // "IPAddressPool(example)": the start of every path in this object
   YAML::Node node;
 };
-
-void record(Reader& r, const std::string& model_key, const MapReader& m, std::string_view field) {
-  if (auto f = m.get(field)) {
-    r.record(model_key, f->node, f->path);
-  } else {
-    r.record(model_key, m.field().node, m.field().path);
-  }
-}
 
 std::vector<std::string> read_names(Reader& r, const MapReader& m, std::string_view field,
                                     const std::string& model_key) {
@@ -191,19 +182,10 @@ void read_bfd_profile(Reader& r, const Object& o, const Field& spec, Config& con
   r.record(mk, o.node, o.prefix);
   r.record(key(mk, "name"), o.node, o.prefix);
   BfdProfile b{.name = o.name};
-  const auto number = [&](const char* field, const char* model, std::optional<std::uint32_t>& out) {
-    record(r, key(mk, model), m, field);
-    if (auto v = m.get(field)) {
-      if (auto n = read_int(r, *v, 0, kU32)) out = static_cast<std::uint32_t>(*n);
-    }
-  };
-  number("receiveInterval", "receive_interval", b.receive_interval_ms);
-  number("transmitInterval", "transmit_interval", b.transmit_interval_ms);
-  number("detectMultiplier", "detect_multiplier", b.detect_multiplier);
-  number("echoInterval", "echo_interval", b.echo_interval_ms);
-  number("minimumTtl", "minimum_ttl", b.minimum_ttl);
-  if (auto v = m.get("echoMode")) b.echo_mode = read_bool(r, *v).value_or(false);
-  if (auto v = m.get("passiveMode")) b.passive_mode = read_bool(r, *v).value_or(false);
+  read_bfd_settings(r, m, mk,
+                    {"receiveInterval", "transmitInterval", "detectMultiplier", "echoInterval",
+                     "minimumTtl", "echoMode", "passiveMode"},
+                    b);
   config.bfd_profiles.push_back(std::move(b));
 }
 
