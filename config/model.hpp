@@ -156,9 +156,16 @@ struct ServicePort {
   friend bool operator==(const ServicePort&, const ServicePort&) = default;
 };
 
+// Exactly one kind per check: `tcp: "ADDRESS:PORT"` (connect succeeds), `http: "http://
+// ADDRESS:PORT/PATH"` (GET answers 2xx) or `exec: [argv...]` (the command, run without a shell,
+// exits 0 within the timeout).
 struct HealthCheck {
-  IpAddress address;  // TCP connect target
+  enum class Kind : std::uint8_t { kTcp, kHttp, kExec };
+  Kind kind = Kind::kTcp;
+  IpAddress address;  // tcp and http: the target
   std::uint16_t port = 0;
+  std::string http_path = "/";       // http: path (and query) of the GET
+  std::vector<std::string> command;  // exec: argv[0] and its arguments
   Duration interval = std::chrono::seconds(1);
   Duration timeout = std::chrono::seconds(1);
   int rise = 2;  // consecutive successes before the service counts as healthy
