@@ -1,6 +1,5 @@
 // Front end for the MetalLB ConfigMap body (MetalLB <= v0.12) and the standalone file.
 #include <algorithm>
-#include <charconv>
 
 #include "config/front_ends.hpp"
 
@@ -88,6 +87,16 @@ void read_peer(Reader& r, const Field& f, std::size_t index, Config& config) {
   config.peers.push_back(std::move(p));
 }
 
+// A bgp-advertisement as written: a field left out differs from one written with its default
+// (MetalLB compares its raw advertisements with reflect.DeepEqual, pointers included).
+struct WrittenAdvertisement {
+  std::optional<int> aggregation_length;
+  std::optional<int> aggregation_length_v6;
+  std::optional<std::uint32_t> local_pref;
+  std::optional<std::vector<std::string>> communities;
+  friend bool operator==(const WrittenAdvertisement&, const WrittenAdvertisement&) = default;
+};
+
 void read_pool(Reader& r, const Field& f, Config& config, int& bgp_ads, int& l2_ads) {
   MapReader m(
       r, f,
@@ -144,6 +153,7 @@ void read_pool(Reader& r, const Field& f, Config& config, int& bgp_ads, int& l2_
       config.bgp_advertisements.push_back(std::move(ad));
     };
     bool any = false;
+    std::vector<std::pair<WrittenAdvertisement, std::string>> written;  // with its path
     if (ads) {
       read_list(r, *ads, [&](const Field& item, std::size_t) {
         MapReader a(r, item,
@@ -154,6 +164,7 @@ void read_pool(Reader& r, const Field& f, Config& config, int& bgp_ads, int& l2_
         BgpAdvertisement ad;
         record(r, key(ak, "aggregation_length"), a, "aggregation-length");
         record(r, key(ak, "aggregation_length_v6"), a, "aggregation-length-v6");
+        record(r, key(ak, "local_pref"), a, "localpref");
         if (auto v = a.get("aggregation-length")) {
           ad.aggregation_length = static_cast<int>(read_int(r, *v, -1000, 1000).value_or(32));
         }
@@ -171,6 +182,24 @@ void read_pool(Reader& r, const Field& f, Config& config, int& bgp_ads, int& l2_
             }
           });
         }
+        const auto optional = [&](const char* field, auto value) {
+          return a.get(field) ? std::optional(value) : std::nullopt;
+        };
+        WrittenAdvertisement as_written{optional("aggregation-length", ad.aggregation_length),
+                                        optional("aggregation-length-v6", ad.aggregation_length_v6),
+                                        optional("localpref", ad.local_pref),
+                                        optional("communities", ad.communities)};
+        for (const auto& [other, path] : written) {
+          if (other == as_written) {
+            // MetalLB v0.12 refused identical advertisements in its AddressPool resource; the
+            // resources a ConfigMap converts to are accepted by current MetalLB. Either way
+            // the second one adds nothing.
+            r.warning(item.node, item.path,
+                      "identical to " + path + "; the routes are announced once");
+            break;
+          }
+        }
+        written.emplace_back(std::move(as_written), item.path);
         add(std::move(ad), item.node, item.path);
       });
     }
@@ -225,78 +254,6 @@ void read_communities(Reader& r, const Field& f, Config& config) {
       r.error(it->first, value.path, "duplicate definition of community " + q(*name));
     }
   }
-}
-
-std::optional<HealthCheck> read_health_check(Reader& r, const Field& f, const std::string& mk) {
-  MapReader m(r, f, {"tcp", "interval", "timeout", "rise", "fall"});
-  if (!m.is_map()) return std::nullopt;
-  HealthCheck h;
-  bool ok = true;
-  if (auto v = m.get("tcp")) {
-    const auto text = read_string(r, *v).value_or("");
-    // "ADDRESS:PORT", IPv6 in brackets: "[2001:db8::1]:80".
-    std::string host, port;
-    if (!text.empty() && text.front() == '[') {
-      const auto close = text.find("]:");
-      if (close != std::string::npos) {
-        host = text.substr(1, close - 1);
-        port = text.substr(close + 2);
-      }
-    } else if (const auto colon = text.rfind(':');
-               colon != std::string::npos && text.find(':') == colon) {
-      host = text.substr(0, colon);
-      port = text.substr(colon + 1);
-    }
-    auto ip = IpAddress::parse(host);
-    int port_number = 0;
-    const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), port_number);
-    if (host.empty() || !ip || ec != std::errc() || end != port.data() + port.size() ||
-        port_number < 1 || port_number > 65535) {
-      r.error(v->node, v->path,
-              "invalid health check target " + q(text) +
-                  ": want ADDRESS:PORT (IPv6 as [ADDRESS]:PORT), port 1-65535");
-      ok = false;
-    } else {
-      h.address = ip.value();
-      h.port = static_cast<std::uint16_t>(port_number);
-    }
-  } else {
-    r.error(f.node, f.path, "missing required field \"tcp\" (the only kind of health check)");
-    ok = false;
-  }
-  for (const auto& [field, out] :
-       {std::pair{"interval", &h.interval}, std::pair{"timeout", &h.timeout}}) {
-    if (auto v = m.get(field)) {
-      if (auto d = read_duration(r, *v)) {
-        if (d->count() <= 0) {
-          r.error(v->node, v->path, std::string(field) + " must be positive");
-          ok = false;
-        }
-        *out = *d;
-      } else {
-        ok = false;
-      }
-    }
-  }
-  if (h.timeout > h.interval) {
-    const auto at = m.get("timeout") ? *m.get("timeout") : f;
-    r.error(at.node, at.path,
-            "timeout " + format_duration(h.timeout) + " is longer than the interval " +
-                format_duration(h.interval));
-    ok = false;
-  }
-  for (const auto& [field, out] : {std::pair{"rise", &h.rise}, std::pair{"fall", &h.fall}}) {
-    if (auto v = m.get(field)) {
-      if (auto n = read_int(r, *v, 1, 100)) {
-        *out = static_cast<int>(*n);
-      } else {
-        ok = false;
-      }
-    }
-  }
-  (void)mk;
-  if (!ok) return std::nullopt;
-  return h;
 }
 
 void read_service(Reader& r, const Field& f, Config& config) {
@@ -362,8 +319,7 @@ void read_service(Reader& r, const Field& f, Config& config) {
                   (hint.empty() ? "" : "; " + hint));
     }
   }
-  if (auto v = m.get("health-check"))
-    s.health_check = read_health_check(r, *v, key(mk, "health_check"));
+  if (auto v = m.get("health-check")) s.health_check = read_health_check(r, *v);
   services.push_back(std::move(s));
 }
 

@@ -39,6 +39,9 @@ struct BfdFieldNames {
 void read_bfd_settings(Reader& r, const MapReader& m, const std::string& model_key,
                        const BfdFieldNames& names, BfdProfile& b);
 
+// A standalone service's `health-check`: exactly one of tcp, http or exec, with its timers.
+std::optional<HealthCheck> read_health_check(Reader& r, const Field& f);
+
 // Whether a document is a Kubernetes object (it has `apiVersion` or `kind`).
 bool is_kubernetes_object(const YAML::Node& document);
 

@@ -3,10 +3,10 @@
 #include <yaml-cpp/yaml.h>
 
 #include <fstream>
-#include <sstream>
 
 #include "config/front_ends.hpp"
 #include "config/validate.hpp"
+#include "config/yaml_guard.hpp"
 
 namespace vipd::config {
 namespace {
@@ -110,15 +110,14 @@ class Loader {
 
  private:
   SourceFormat read(Config& config) {
-    std::vector<YAML::Node> documents;
-    try {
-      documents = YAML::LoadAll(std::string(text_));
-    } catch (const YAML::Exception& e) {
-      diagnostics_.error(PositionMap{}(e.mark), "", "YAML syntax error: " + e.msg);
+    // Never YAML::LoadAll directly: see yaml_guard.hpp.
+    auto loaded = detail::load_yaml_documents(text_);
+    if (loaded.problem) {
+      diagnostics_.error(PositionMap{}(loaded.problem->mark), "", loaded.problem->message);
       return guess();
     }
     std::vector<YAML::Node> docs;
-    for (const auto& d : documents) {
+    for (const auto& d : loaded.documents) {
       if (d.IsDefined() && !d.IsNull()) docs.push_back(d);
     }
     const bool kubernetes = std::any_of(docs.begin(), docs.end(), detail::is_kubernetes_object);
@@ -206,14 +205,13 @@ class Loader {
     }
     const PositionMap map = embedded_map(text_, value);
     Reader inner(diagnostics_, origins_, map);
-    YAML::Node root;
-    try {
-      root = YAML::Load(value.Scalar());
-    } catch (const YAML::Exception& e) {
-      diagnostics_.error(map(e.mark), "data.config", "YAML syntax error: " + e.msg);
+    // Never YAML::Load directly: see yaml_guard.hpp.
+    auto loaded = detail::load_yaml_document(value.Scalar());
+    if (loaded.problem) {
+      diagnostics_.error(map(loaded.problem->mark), "data.config", loaded.problem->message);
       return;
     }
-    detail::read_configmap_body(inner, root, config, false);
+    detail::read_configmap_body(inner, loaded.node, config, false);
   }
 
   std::string_view text_;
@@ -243,17 +241,32 @@ CheckResult check_text(std::string_view text, std::string file_name, InputFormat
   return Loader(text, std::move(file_name), format).run();
 }
 
-CheckResult check_file(const std::string& path, InputFormat format) {
+Result<std::string> read_config_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  if (!in) return failure(Errc::kNotFound, "cannot open the file");
+  // One byte past the limit is enough to know it is too large; a device or a huge file is never
+  // read whole.
+  std::string text(kMaxConfigFileBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  if (in.bad()) return failure(Errc::kIoError, "cannot read the file");
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (text.size() > kMaxConfigFileBytes) {
+    return failure(Errc::kOutOfRange, "the file is larger than 4 MiB (" +
+                                          std::to_string(kMaxConfigFileBytes) +
+                                          " bytes), the limit for a configuration file");
+  }
+  return text;
+}
+
+CheckResult check_file(const std::string& path, InputFormat format) {
+  auto text = read_config_file(path);
+  if (!text) {
     CheckResult result;
     result.file = path;
-    result.diagnostics.push_back({Severity::kError, path, {}, {}, "cannot open the file"});
+    result.diagnostics.push_back({Severity::kError, path, {}, {}, text.error().message()});
     return result;
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return check_text(text.str(), path, format);
+  return check_text(text.value(), path, format);
 }
 
 Result<Config> load_text(std::string_view text, std::string file_name, InputFormat format) {

@@ -4,8 +4,9 @@
 // validates the model and reports every problem with file:line:column and field path.
 //
 // A file with any error is rejected as a whole: `config` is set only when there is none.
-// Nothing here throws; yaml-cpp's exceptions become diagnostics. Runs on the caller's thread;
-// check_file reads the file (the only I/O in config/).
+// Nothing here throws; yaml-cpp's exceptions become diagnostics. Text over 4 MiB is refused, and
+// YAML is screened before yaml-cpp builds nodes from it (yaml_guard.hpp). Runs on the caller's
+// thread; check_file and read_config_file read the file (the only I/O in config/).
 
 #include <optional>
 #include <string>
@@ -32,9 +33,17 @@ struct CheckResult {
   std::size_t error_count() const;
 };
 
+// Configuration files hold at most this much; larger texts and files are refused.
+inline constexpr std::size_t kMaxConfigFileBytes = std::size_t{4} << 20;  // 4 MiB
+
 CheckResult check_text(std::string_view text, std::string file_name,
                        InputFormat format = InputFormat::kAuto);
 CheckResult check_file(const std::string& path, InputFormat format = InputFormat::kAuto);
+
+// The text of a configuration file, reading no more than kMaxConfigFileBytes + 1 bytes of it:
+// kNotFound when it cannot be opened, kIoError when reading fails, kOutOfRange when it is larger
+// than the limit.
+Result<std::string> read_config_file(const std::string& path);
 
 // The same, as a Result: the model, or an Error whose message lists every error, one per line.
 Result<Config> load_text(std::string_view text, std::string file_name,

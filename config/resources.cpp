@@ -96,6 +96,7 @@ void read_bgp_advertisement(Reader& r, const Object& o, const Field& spec, Confi
   BgpAdvertisement a{.name = o.name};
   record(r, key(mk, "aggregation_length"), m, "aggregationLength");
   record(r, key(mk, "aggregation_length_v6"), m, "aggregationLengthV6");
+  record(r, key(mk, "local_pref"), m, "localPref");
   // The CRD: aggregationLength minimum 1; both int32.
   if (auto v = m.get("aggregationLength")) {
     a.aggregation_length = static_cast<int>(read_int(r, *v, 1, kI32).value_or(32));

@@ -58,6 +58,88 @@ std::string pools_of(const std::vector<std::string>& pools,
   return out;
 }
 
+std::string_view kind_name(HealthCheck::Kind kind) {
+  switch (kind) {
+    case HealthCheck::Kind::kTcp:
+      return "tcp";
+    case HealthCheck::Kind::kHttp:
+      return "http";
+    case HealthCheck::Kind::kExec:
+      return "exec";
+  }
+  return "?";
+}
+
+std::string host_port(const HealthCheck& h) {
+  const auto host = h.address.is_v6() ? "[" + h.address.to_string() + "]" : h.address.to_string();
+  return host + ":" + std::to_string(h.port);
+}
+
+std::string http_url(const HealthCheck& h) { return "http://" + host_port(h) + h.http_path; }
+
+// argv as a person would type it: arguments with blanks or quotes in double quotes.
+std::string command_line(const std::vector<std::string>& argv) {
+  std::vector<std::string> words;
+  for (const auto& a : argv) {
+    if (!a.empty() && a.find_first_of(" \t\"'\\") == std::string::npos) {
+      words.push_back(a);
+      continue;
+    }
+    std::string quoted = "\"";
+    for (char c : a) {
+      if (c == '"' || c == '\\') quoted += '\\';
+      quoted += c;
+    }
+    words.push_back(quoted + "\"");
+  }
+  return join(words, " ");
+}
+
+std::string health_check_line(const HealthCheck& h) {
+  std::string what;
+  switch (h.kind) {
+    case HealthCheck::Kind::kTcp:
+      what = host_port(h);
+      break;
+    case HealthCheck::Kind::kHttp:
+      what = http_url(h);
+      break;
+    case HealthCheck::Kind::kExec:
+      what = command_line(h.command);
+      break;
+  }
+  return std::string(kind_name(h.kind)) + " " + what + " every " + format_duration(h.interval) +
+         " (timeout " + format_duration(h.timeout) + ", rise " + std::to_string(h.rise) +
+         ", fall " + std::to_string(h.fall) + ")";
+}
+
+boost::json::object health_check_json(const HealthCheck& h) {
+  boost::json::object o{{"kind", kind_name(h.kind)},
+                        {"interval", format_duration(h.interval)},
+                        {"timeout", format_duration(h.timeout)},
+                        {"rise", h.rise},
+                        {"fall", h.fall}};
+  switch (h.kind) {
+    case HealthCheck::Kind::kTcp:
+      o["address"] = h.address.to_string();
+      o["port"] = h.port;
+      break;
+    case HealthCheck::Kind::kHttp:
+      o["url"] = http_url(h);
+      o["address"] = h.address.to_string();
+      o["port"] = h.port;
+      o["path"] = h.http_path;
+      break;
+    case HealthCheck::Kind::kExec: {
+      boost::json::array argv;
+      for (const auto& a : h.command) argv.push_back(boost::json::string(a));
+      o["command"] = std::move(argv);
+      break;
+    }
+  }
+  return o;
+}
+
 boost::json::array diagnostics_json(const CheckResult& r, Severity severity) {
   boost::json::array out;
   for (const auto& d : r.diagnostics) {
@@ -132,10 +214,14 @@ boost::json::object summary_json(const Config& c) {
     for (const auto& s : c.standalone->services) {
       boost::json::array addresses;
       for (const auto& a : s.addresses) addresses.push_back(boost::json::string(a.to_string()));
-      services.push_back({{"name", s.name},
-                          {"namespace", s.namespace_},
-                          {"addresses", addresses},
-                          {"pool", s.pool}});
+      boost::json::object service{
+          {"name", s.name},
+          {"namespace", s.namespace_},
+          {"addresses", addresses},
+          {"pool", s.pool},
+          {"traffic_policy", s.traffic_policy == TrafficPolicy::kLocal ? "Local" : "Cluster"}};
+      if (s.health_check) service["health_check"] = health_check_json(*s.health_check);
+      services.push_back(std::move(service));
     }
     out["node"] = c.standalone->node;
     out["services"] = services;
@@ -199,7 +285,9 @@ std::string text_report(const CheckResult& result) {
       for (const auto& a : s.addresses) addresses.push_back(a.to_string());
       out += "    " + s.namespace_ + "/" + s.name + ": " +
              (addresses.empty() ? "allocated" : join(addresses)) +
-             (s.pool.empty() ? "" : " from pool " + s.pool) + "\n";
+             (s.pool.empty() ? "" : " from pool " + s.pool) +
+             (s.traffic_policy == TrafficPolicy::kLocal ? ", traffic-policy Local" : "") +
+             (s.health_check ? ", health check " + health_check_line(*s.health_check) : "") + "\n";
     }
   }
   return out;

@@ -1,9 +1,10 @@
 #include "config/validate.hpp"
 
 #include <algorithm>
-#include <set>
+#include <tuple>
 
 #include "common/format.hpp"
+#include "config/advertisement_overlap.hpp"
 
 namespace vipd::config {
 namespace {
@@ -12,16 +13,13 @@ using std::chrono::seconds;
 
 std::string q(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
-// The first duplicate of each value in a list of names, with its index.
+// Each repeated value in a list of names, with the index of its first occurrence. In
+// O(n log n): a list may hold a million names.
 template <class F>
 void each_duplicate(const std::vector<std::string>& values, F&& on_duplicate) {
+  std::map<std::string_view, std::size_t> first;
   for (std::size_t i = 0; i < values.size(); ++i) {
-    for (std::size_t j = 0; j < i; ++j) {
-      if (values[i] == values[j]) {
-        on_duplicate(i, j);
-        break;
-      }
-    }
+    if (auto [it, fresh] = first.emplace(values[i], i); !fresh) on_duplicate(i, it->second);
   }
 }
 
@@ -35,6 +33,7 @@ class Validator {
     bfd_profiles();
     peers();
     bgp_advertisements();
+    local_prefs();
     l2_advertisements();
     if (config_.standalone) services();
   }
@@ -137,6 +136,10 @@ class Validator {
     std::vector<std::string> bfd_names;
     for (const auto& b : config_.bfd_profiles) bfd_names.push_back(b.name);
     std::map<std::string, std::size_t, std::less<>> names;
+    std::map<std::tuple<std::optional<IpAddress>, std::string, std::uint16_t, std::uint32_t,
+                        std::uint32_t>,
+             std::vector<std::size_t>>
+        endpoints;
     for (std::size_t i = 0; i < config_.peers.size(); ++i) {
       const auto& p = config_.peers[i];
       const auto pk = key("peers", i);
@@ -179,11 +182,17 @@ class Validator {
         error(key(pk, "bfd_profile"), "BFD profile " + q(p.bfd_profile) + " does not exist" +
                                           (hint.empty() ? "" : "; " + hint));
       }
-      for (std::size_t j = 0; j < i; ++j) {
-        auto a = p, b = config_.peers[j];
-        a.name.clear();
-        b.name.clear();
-        if (a == b) {
+      // Identical but for the name (MetalLB's DeepEqual). Only peers with the same endpoint can
+      // be identical: comparing within those keeps thousands of peers from costing millions of
+      // comparisons.
+      auto& same_endpoint =
+          endpoints[std::tuple(p.address, p.interface, p.port, p.my_asn, p.peer_asn)];
+      same_endpoint.push_back(i);
+      for (const auto j : same_endpoint) {
+        if (j == i) break;
+        auto a = p;
+        a.name = config_.peers[j].name;
+        if (a == config_.peers[j]) {
           const auto message = "same session as " + at(key("peers", j)).path;
           if (format_ == SourceFormat::kResources) {
             warning(pk, message);
@@ -327,6 +336,54 @@ class Validator {
     }
   }
 
+  // MetalLB refuses two LOCAL_PREF values for one route: advertisement_overlap.hpp says when
+  // two advertisements of one pool announce the same route. Reported once per advertisement,
+  // against the first earlier one it surely collides with (else the first it may collide with).
+  void local_prefs() {
+    const auto& ads = config_.bgp_advertisements;
+    std::vector<std::vector<std::size_t>> pools_of;
+    for (const auto& a : ads) pools_of.push_back(selected_pools(a.pools, a.pool_selectors));
+    // Only advertisements with another local preference matter: jump over runs of equal ones,
+    // so that many advertisements with one value cost a linear pass, not a quadratic one.
+    std::vector<std::size_t> next_other(ads.size(), ads.size());
+    for (std::size_t j = ads.size(); j-- > 1;) {
+      next_other[j - 1] = ads[j].local_pref != ads[j - 1].local_pref ? j : next_other[j];
+    }
+    for (std::size_t i = 0; i < ads.size(); ++i) {
+      struct Collision {
+        std::size_t other, pool;
+        NodeOverlap overlap;
+      };
+      std::optional<Collision> worst;
+      for (std::size_t j = 0; j < i && !(worst && worst->overlap == NodeOverlap::kCertain);
+           j = ads[j].local_pref == ads[i].local_pref ? next_other[j] : j + 1) {
+        if (ads[i].local_pref == ads[j].local_pref) continue;
+        for (const auto p : pools_of[i]) {
+          if (std::find(pools_of[j].begin(), pools_of[j].end(), p) == pools_of[j].end()) continue;
+          const auto overlap = announcement_overlap(ads[i], ads[j], config_.pools[p]);
+          if (overlap == NodeOverlap::kNever) continue;
+          if (!worst || overlap > worst->overlap) worst = Collision{j, p, overlap};
+          break;
+        }
+      }
+      if (!worst) continue;
+      const auto& other = ads[worst->other];
+      const auto message = "local preference " + std::to_string(ads[i].local_pref) +
+                           " conflicts with " + std::to_string(other.local_pref) + " of " +
+                           at(key("bgp_advertisements", worst->other)).path +
+                           ": both announce pool " + q(config_.pools[worst->pool].name) +
+                           " with the same aggregation length to the same peers";
+      const auto field = key(key("bgp_advertisements", i), "local_pref");
+      if (worst->overlap == NodeOverlap::kCertain) {
+        error(field, message + " from every node");
+      } else {
+        warning(field, message +
+                           " from nodes matching both node selectors; MetalLB refuses the "
+                           "configuration while such a node exists");
+      }
+    }
+  }
+
   void l2_advertisements() {
     std::map<std::string, std::size_t, std::less<>> names;
     for (std::size_t i = 0; i < config_.l2_advertisements.size(); ++i) {
@@ -338,8 +395,9 @@ class Validator {
         }
       }
       pool_references(ak, a.pools);
+      // MetalLB accepts an interface listed twice (announcing from it once).
       each_duplicate(a.interfaces, [&](std::size_t j, std::size_t) {
-        error(key(key(ak, "interfaces"), j), "duplicate interface " + q(a.interfaces[j]));
+        warning(key(key(ak, "interfaces"), j), "interface " + q(a.interfaces[j]) + " listed twice");
       });
     }
   }
@@ -363,6 +421,7 @@ class Validator {
     const auto& services = config_.standalone->services;
     const auto names = pool_names();
     std::map<std::string, std::size_t, std::less<>> seen;
+    std::map<IpAddress, std::vector<std::size_t>> by_address;  // services requesting it, in order
     for (std::size_t i = 0; i < services.size(); ++i) {
       const auto& s = services[i];
       const auto sk = key("services", i);
@@ -423,14 +482,12 @@ class Validator {
               "passes)");
       }
       // Sharing an address follows MetalLB: same sharing key, same traffic policy, no common
-      // (port, protocol).
-      for (std::size_t j = 0; j < i; ++j) {
-        const auto& o = services[j];
-        for (std::size_t k = 0; k < s.addresses.size(); ++k) {
-          if (std::find(o.addresses.begin(), o.addresses.end(), s.addresses[k]) ==
-              o.addresses.end()) {
-            continue;
-          }
+      // (port, protocol). Earlier services are found by address, not by trying each one.
+      for (std::size_t k = 0; k < s.addresses.size(); ++k) {
+        auto& requested = by_address[s.addresses[k]];
+        for (const auto j : requested) {
+          if (j == i) continue;  // the address is listed twice (reported above)
+          const auto& o = services[j];
           const auto ak = key(key(sk, "addresses"), k);
           const auto other = q(o.namespace_ + "/" + o.name);
           if (s.sharing_key.empty() || s.sharing_key != o.sharing_key) {
@@ -444,6 +501,7 @@ class Validator {
                           " which uses the same port and protocol");
           }
         }
+        if (requested.empty() || requested.back() != i) requested.push_back(i);
       }
     }
   }

@@ -363,13 +363,79 @@ std::optional<LabelSelector> read_selector(Reader& r, const Field& f, KeyStyle s
   return selector;
 }
 
+namespace {
+
+// MetalLB compares selectors and their expressions with the values of each expression sorted.
+LabelRequirement normalised(LabelRequirement e) {
+  std::sort(e.values.begin(), e.values.end());
+  return e;
+}
+LabelSelector normalised(LabelSelector s) {
+  for (auto& e : s.match_expressions) e = normalised(std::move(e));
+  return s;
+}
+
+// The items of a sequence, for positions.
+std::vector<YAML::Node> items_of(const YAML::Node& node) {
+  std::vector<YAML::Node> out;
+  if (node.IsSequence()) {
+    for (auto it = node.begin(); it != node.end(); ++it) out.push_back(*it);
+  }
+  return out;
+}
+
+YAML::Node value_of(const YAML::Node& map, std::string_view key) {
+  if (map.IsMap()) {
+    for (auto it = map.begin(); it != map.end(); ++it) {
+      if (it->first.IsScalar() && it->first.Scalar() == key) return it->second;
+    }
+  }
+  return YAML::Node(YAML::NodeType::Undefined);
+}
+
+// MetalLB refuses, in a list of selectors, an expression written twice in one selector and a
+// value written twice in one expression. `s` was read from `item` without error, so its
+// expressions and values line up with the items of the YAML sequences.
+void check_expressions(Reader& r, const Field& item, KeyStyle style, const LabelSelector& s) {
+  const std::string list_key = style == KeyStyle::kKebab ? "match-expressions" : "matchExpressions";
+  const auto nodes = items_of(value_of(item.node, list_key));
+  for (std::size_t i = 0; i < s.match_expressions.size() && i < nodes.size(); ++i) {
+    const auto& e = s.match_expressions[i];
+    const auto path = config::key(config::key(item.path, list_key), i);
+    const auto values = items_of(value_of(nodes[i], "values"));
+    for (std::size_t j = 0; j < e.values.size() && j < values.size(); ++j) {
+      for (std::size_t k = 0; k < j; ++k) {
+        if (e.values[j] == e.values[k]) {
+          r.error(values[j], config::key(config::key(path, "values"), j),
+                  "duplicate value " + q(e.values[j]));
+          break;
+        }
+      }
+    }
+    for (std::size_t k = 0; k < i; ++k) {
+      if (normalised(s.match_expressions[k]) == normalised(e)) {
+        r.error(nodes[i], path,
+                "duplicate match expression (same as " +
+                    config::key(config::key(item.path, list_key), k) + ")");
+        break;
+      }
+    }
+  }
+}
+
+}  // namespace
+
 std::vector<LabelSelector> read_selectors(Reader& r, const Field& f, KeyStyle style) {
   std::vector<LabelSelector> out;
+  std::vector<LabelSelector> seen;  // normalised
   read_list(r, f, [&](const Field& item, std::size_t) {
     if (auto s = read_selector(r, item, style)) {
-      if (std::find(out.begin(), out.end(), *s) != out.end()) {
+      check_expressions(r, item, style, *s);
+      auto n = normalised(*s);
+      if (std::find(seen.begin(), seen.end(), n) != seen.end()) {
         r.error(item.node, item.path, "duplicate selector");
       }
+      seen.push_back(std::move(n));
       out.push_back(std::move(*s));
     }
   });

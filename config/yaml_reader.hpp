@@ -103,6 +103,9 @@ enum class KeyStyle { kKebab, kCamel };  // match-labels (ConfigMap) or matchLab
 // Labels: a mapping of valid Kubernetes label keys to valid label values.
 std::optional<Labels> read_labels(Reader& r, const Field& f);
 std::optional<LabelSelector> read_selector(Reader& r, const Field& f, KeyStyle style);
+// A list of selectors. As MetalLB does for every such list: two equal selectors, two equal
+// expressions in one selector (values compared sorted) and one value twice in an expression are
+// errors.
 std::vector<LabelSelector> read_selectors(Reader& r, const Field& f, KeyStyle style);
 
 // Kubernetes syntax checks; "" when valid, else the reason.
