@@ -52,6 +52,10 @@ std::string_view to_string(Reason reason) {
       return "unexpected-message";
     case Reason::kReconnect:
       return "reconnect";
+    case Reason::kAccepted:
+      return "accepted";
+    case Reason::kCollisionResolved:
+      return "collision-resolved";
   }
   return "?";
 }
@@ -204,6 +208,28 @@ void Fsm::on(const event::Connected&, TimePoint) {
   send(local_open());
   start_timer(Timer::kHold, kOpenHold);
   move(State::kOpenSent, Reason::kConnected);
+}
+
+void Fsm::on(const event::Accepted&, TimePoint) {
+  const bool waiting = state_ == State::kConnect || state_ == State::kActive ||
+                       (state_ == State::kIdle && enabled_);
+  if (!waiting) return;
+  stop_timer(Timer::kConnectRetry);
+  stop_timer(Timer::kReconnect);
+  send(local_open());
+  start_timer(Timer::kHold, kOpenHold);
+  move(State::kOpenSent, Reason::kAccepted);
+}
+
+void Fsm::on(const event::CollisionResolved&, TimePoint) {
+  if (state_ != State::kOpenSent && state_ != State::kOpenConfirm) return;
+  // The closed connection's OPEN exchange does not count: start it again on the kept one.
+  stop_all_timers();
+  peer_open_.reset();
+  negotiated_hold_ = 0;
+  send(local_open());
+  start_timer(Timer::kHold, kOpenHold);
+  move(State::kOpenSent, Reason::kCollisionResolved);
 }
 
 void Fsm::on(const event::ConnectFailed& e, TimePoint now) {

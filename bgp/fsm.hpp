@@ -70,6 +70,8 @@ enum class Reason {
   kMessageError,       // the peer sent bytes we could not accept (we sent a NOTIFICATION)
   kUnexpectedMessage,  // FSM error (we sent 5/x)
   kReconnect,
+  kAccepted,           // the peer's connection was accepted
+  kCollisionResolved,  // RFC 4271 §6.8: the peer's connection replaced ours
 };
 std::string_view to_string(Reason reason);
 
@@ -81,6 +83,14 @@ struct Stop {
   std::string message;  // RFC 9003 shutdown communication
 };
 struct Connected {};  // the TCP connection is up (outgoing or accepted)
+// The peer connected to us while no connection of ours had got as far as an OPEN (Idle while
+// waiting to reconnect, Connect, Active): the driver has dropped its own attempt and this
+// connection is now the session's.
+struct Accepted {};
+// RFC 4271 §6.8 collision detection kept the peer's connection and closed ours (OpenSent or
+// OpenConfirm): the handshake starts again on the kept connection. The driver then feeds the
+// OPEN that arrived on it.
+struct CollisionResolved {};
 struct ConnectFailed {
   std::string error;
 };
@@ -97,8 +107,9 @@ struct TimerFired {
   Timer timer;
 };
 }  // namespace event
-using Event = std::variant<event::Start, event::Stop, event::Connected, event::ConnectFailed,
-                           event::Closed, event::Received, event::DecodeFailed, event::TimerFired>;
+using Event = std::variant<event::Start, event::Stop, event::Connected, event::Accepted,
+                           event::CollisionResolved, event::ConnectFailed, event::Closed,
+                           event::Received, event::DecodeFailed, event::TimerFired>;
 
 // ---- actions the driver performs, in order ----
 namespace action {
@@ -144,6 +155,7 @@ class Fsm {
   State state() const { return state_; }
   const FsmConfig& config() const { return config_; }
   int consecutive_failures() const { return failures_; }
+  bool enabled() const { return enabled_; }
   // The OPEN this FSM sends (built from the config).
   Open local_open() const;
 
@@ -151,6 +163,8 @@ class Fsm {
   void on(const event::Start&, TimePoint now);
   void on(const event::Stop&, TimePoint now);
   void on(const event::Connected&, TimePoint now);
+  void on(const event::Accepted&, TimePoint now);
+  void on(const event::CollisionResolved&, TimePoint now);
   void on(const event::ConnectFailed&, TimePoint now);
   void on(const event::Closed&, TimePoint now);
   void on(const event::Received&, TimePoint now);

@@ -100,29 +100,36 @@ void Session::perform(std::vector<Action> actions) {
   }
 }
 
-std::string Session::configure_socket() {
-  const int fd = socket_.native_handle();
+std::string set_tcp_md5(int fd, const asio::ip::address& peer, std::string_view key) {
+  tcp_md5sig md5{};
+  std::memset(&md5, 0, sizeof md5);
+  if (peer.is_v6()) {
+    auto* sa = reinterpret_cast<sockaddr_in6*>(&md5.tcpm_addr);
+    sa->sin6_family = AF_INET6;
+    const auto bytes = peer.to_v6().to_bytes();
+    std::memcpy(&sa->sin6_addr, bytes.data(), bytes.size());
+  } else {
+    auto* sa = reinterpret_cast<sockaddr_in*>(&md5.tcpm_addr);
+    sa->sin_family = AF_INET;
+    const auto bytes = peer.to_v4().to_bytes();
+    std::memcpy(&sa->sin_addr, bytes.data(), bytes.size());
+  }
+  if (key.size() > TCP_MD5SIG_MAXKEYLEN) return "TCP MD5 password is too long";
+  md5.tcpm_keylen = static_cast<std::uint16_t>(key.size());  // 0 removes the key
+  std::memcpy(md5.tcpm_key, key.data(), key.size());
+  if (setsockopt(fd, IPPROTO_TCP, TCP_MD5SIG, &md5, sizeof md5) != 0) {
+    return errno_text(key.empty() ? "removing the TCP MD5 password" : "setting the TCP MD5 password");
+  }
+  return {};
+}
+
+std::string Session::configure_socket(asio::ip::tcp::socket& socket, bool outgoing) {
+  const int fd = socket.native_handle();
   const bool v6 = config_.peer_address.is_v6();
-  if (!config_.password.empty()) {
-    // RFC 2385: the kernel signs and checks every segment with this peer's key.
-    tcp_md5sig md5{};
-    std::memset(&md5, 0, sizeof md5);
-    if (v6) {
-      auto* sa = reinterpret_cast<sockaddr_in6*>(&md5.tcpm_addr);
-      sa->sin6_family = AF_INET6;
-      const auto bytes = config_.peer_address.to_v6().to_bytes();
-      std::memcpy(&sa->sin6_addr, bytes.data(), bytes.size());
-    } else {
-      auto* sa = reinterpret_cast<sockaddr_in*>(&md5.tcpm_addr);
-      sa->sin_family = AF_INET;
-      const auto bytes = config_.peer_address.to_v4().to_bytes();
-      std::memcpy(&sa->sin_addr, bytes.data(), bytes.size());
-    }
-    if (config_.password.size() > TCP_MD5SIG_MAXKEYLEN) return "TCP MD5 password is too long";
-    md5.tcpm_keylen = static_cast<std::uint16_t>(config_.password.size());
-    std::memcpy(md5.tcpm_key, config_.password.data(), config_.password.size());
-    if (setsockopt(fd, IPPROTO_TCP, TCP_MD5SIG, &md5, sizeof md5) != 0) {
-      return errno_text("setting the TCP MD5 password");
+  if (!config_.password.empty() && outgoing) {
+    // RFC 2385 (an accepted connection inherits the key from the speaker's listener).
+    if (auto problem = set_tcp_md5(fd, config_.peer_address, config_.password); !problem.empty()) {
+      return problem;
     }
   }
   const int ttl = config_.gtsm ? 255 : config_.ttl;
@@ -158,7 +165,7 @@ asio::awaitable<void> Session::connect_loop(std::uint64_t generation) {
   boost::system::error_code ec;
   socket_.close(ec);
   socket_.open(remote.protocol(), ec);
-  std::string problem = ec ? "socket: " + ec.message() : configure_socket();
+  std::string problem = ec ? "socket: " + ec.message() : configure_socket(socket_, true);
   if (problem.empty() && config_.source_address) {
     socket_.bind(asio::ip::tcp::endpoint(*config_.source_address, 0), ec);
     if (ec) problem = "binding " + config_.source_address->to_string() + ": " + ec.message();
@@ -173,12 +180,158 @@ asio::awaitable<void> Session::connect_loop(std::uint64_t generation) {
     dispatch(event::ConnectFailed{problem});
     co_return;
   }
+  outgoing_ = true;
   local_address_ = socket_.local_endpoint(ec).address();
   framer_ = Framer();
   negotiated_ = Negotiated{};
   asio::co_spawn(executor_, read_loop(generation),
                  log_failure("peer " + config_.peer_address.to_string() + " read"));
   dispatch(event::Connected{});
+}
+
+void Session::accept(asio::ip::tcp::socket socket) {
+  const std::string peer = config_.peer_address.to_string();
+  if (!fsm_.enabled()) {
+    spdlog::info("peer {}: connection refused: the session is administratively down", peer);
+    refuse(std::move(socket), static_cast<std::uint8_t>(ErrorCode::kCease),
+           cease::kConnectionRejected);
+    return;
+  }
+  if (const auto problem = configure_socket(socket, false); !problem.empty()) {
+    spdlog::warn("peer {}: incoming connection dropped: {}", peer, problem);
+    return;
+  }
+  const State state = fsm_.state();
+  if (state == State::kIdle || state == State::kConnect || state == State::kActive) {
+    // No OPEN on our side yet: the peer's connection simply becomes the session's.
+    adopt(std::move(socket), false, Framer());
+    dispatch(event::Accepted{});
+    return;
+  }
+  // RFC 4271 §6.8: keep both until the peer's OPEN names its BGP Identifier. A newer
+  // connection replaces an older candidate (the peer gave up on that one).
+  if (candidate_) {
+    boost::system::error_code ec;
+    candidate_->socket.close(ec);
+  }
+  candidate_ = std::make_unique<Candidate>(std::move(socket));
+  candidate_->id = ++candidate_ids_;
+  asio::co_spawn(executor_, candidate_loop(candidate_->id),
+                 log_failure("peer " + peer + " incoming connection"));
+}
+
+void Session::adopt(asio::ip::tcp::socket socket, bool outgoing, Framer framer) {
+  ++generation_;  // the loops of the old connection (and a pending connect) end by themselves
+  boost::system::error_code ec;
+  socket_.close(ec);
+  socket_ = std::move(socket);
+  outgoing_ = outgoing;
+  closing_ = false;
+  writing_ = false;
+  queue_.clear();
+  local_address_ = socket_.local_endpoint(ec).address();
+  framer_ = std::move(framer);
+  framer_.set_max_message_size(kMaxMessageSize);
+  negotiated_ = Negotiated{};
+  asio::co_spawn(executor_, read_loop(generation_),
+                 log_failure("peer " + config_.peer_address.to_string() + " read"));
+}
+
+asio::awaitable<void> Session::candidate_loop(std::uint64_t id) {
+  auto alive = alive_;
+  std::vector<std::uint8_t> buffer(4096);
+  // The peer must send its OPEN promptly; a silent candidate is closed with the hold timer's
+  // OpenSent value so it cannot linger.
+  asio::steady_timer deadline(executor_);
+  deadline.expires_after(std::chrono::seconds(30));
+  Candidate* c = candidate_.get();
+  deadline.async_wait([alive, c, id, this](const boost::system::error_code& ec) {
+    if (ec || !*alive || !candidate_ || candidate_.get() != c || c->id != id) return;
+    boost::system::error_code ignored;
+    c->socket.close(ignored);
+  });
+  while (true) {
+    auto [error, n] = co_await c->socket.async_read_some(asio::buffer(buffer),
+                                                         asio::as_tuple(asio::use_awaitable));
+    if (!*alive || !candidate_ || candidate_.get() != c || c->id != id) co_return;
+    if (error) {
+      spdlog::info("peer {}: incoming connection closed before its OPEN: {}",
+                   config_.peer_address.to_string(), error.message());
+      candidate_.reset();
+      co_return;
+    }
+    c->framer.feed({buffer.data(), n});
+    auto next = c->framer.next();
+    if (next && !next.value()) continue;  // the OPEN is not complete yet
+    deadline.cancel();
+    std::optional<Open> open;
+    if (next) {
+      if (auto m = decode(*next.value(), CodecOptions{}); m) {
+        if (auto* o = std::get_if<Open>(&m.value())) open = std::move(*o);
+      }
+    }
+    if (!open) {
+      // Anything but a well-formed OPEN first is not a connection worth a collision decision.
+      auto bad = std::move(candidate_);
+      refuse(std::move(bad->socket), static_cast<std::uint8_t>(ErrorCode::kFsm), 0);
+      co_return;
+    }
+    resolve_collision(std::move(*open));
+    co_return;
+  }
+}
+
+void Session::resolve_collision(Open open) {
+  const std::string peer = config_.peer_address.to_string();
+  auto c = std::move(candidate_);
+  const auto collision = static_cast<std::uint8_t>(ErrorCode::kCease);
+  const State state = fsm_.state();
+  if (state != State::kOpenSent && state != State::kOpenConfirm) {
+    if (state == State::kEstablished) {
+      // §6.8: a collision with an Established session always closes the new connection.
+      spdlog::info("peer {}: second connection while Established closed (collision)", peer);
+      refuse(std::move(c->socket), collision, cease::kConnectionCollisionResolution);
+      return;
+    }
+    // Ours went away meanwhile: the peer's connection is the only one; take it.
+    adopt(std::move(c->socket), false, std::move(c->framer));
+    dispatch(event::Accepted{});
+    dispatch(event::Received{std::move(open)});
+    return;
+  }
+  // §6.8: the connection opened by the speaker with the higher BGP Identifier stays. Ours was
+  // opened by us if outgoing_; a second connection from the peer replaces its first.
+  const bool keep_ours = outgoing_ && config_.fsm.router_id > open.bgp_identifier;
+  spdlog::info("peer {}: connection collision (our id {}, theirs {}): keeping {} connection", peer,
+               config_.fsm.router_id, open.bgp_identifier, keep_ours ? "our" : "the peer's");
+  if (keep_ours) {
+    refuse(std::move(c->socket), collision, cease::kConnectionCollisionResolution);
+    return;
+  }
+  // Close ours with the Cease, on its own, and carry on with the peer's.
+  ++generation_;
+  asio::ip::tcp::socket old(executor_);
+  std::swap(old, socket_);
+  refuse(std::move(old), collision, cease::kConnectionCollisionResolution);
+  adopt(std::move(c->socket), false, std::move(c->framer));
+  dispatch(event::CollisionResolved{});
+  dispatch(event::Received{std::move(open)});
+}
+
+void Session::refuse(asio::ip::tcp::socket socket, std::uint8_t code, std::uint8_t subcode) {
+  auto s = std::make_shared<asio::ip::tcp::socket>(std::move(socket));
+  auto bytes = std::make_shared<std::vector<std::uint8_t>>();
+  if (!encode(Message{Notification{code, subcode, {}, std::nullopt}}, CodecOptions{}, *bytes)) {
+    boost::system::error_code ec;
+    s->close(ec);
+    return;
+  }
+  asio::async_write(*s, asio::buffer(*bytes),
+                    [s, bytes](const boost::system::error_code&, std::size_t) {
+                      boost::system::error_code ec;
+                      s->shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+                      s->close(ec);
+                    });
 }
 
 asio::awaitable<void> Session::read_loop(std::uint64_t generation) {

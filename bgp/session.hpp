@@ -37,6 +37,10 @@ struct SessionConfig {
   int gtsm_hops = 1;
 };
 
+// RFC 2385: signs and checks every segment exchanged with `peer` on socket `fd` (a connection
+// or a listener) with `key`; an empty key removes it. Returns a problem, or "".
+std::string set_tcp_md5(int fd, const asio::ip::address& peer, std::string_view key);
+
 class Session {
  public:
   struct Callbacks {
@@ -53,6 +57,12 @@ class Session {
 
   void start();
   void stop(std::string message);  // Cease / Administrative Shutdown with this communication
+
+  // A connection the peer opened to us (the speaker's listener found this session by the
+  // remote address). Taken as the session's connection when none of ours has got as far as an
+  // OPEN; otherwise held until the peer's OPEN arrives on it and resolved by RFC 4271 §6.8
+  // collision detection; refused while the session is administratively down.
+  void accept(asio::ip::tcp::socket socket);
 
   // Queues bytes (whole encoded messages) for the peer; ignored unless Established.
   void send(std::vector<std::uint8_t> bytes);
@@ -81,7 +91,13 @@ class Session {
   asio::awaitable<void> write_loop(std::uint64_t generation);
   void start_timer(Timer timer, Duration after);
   void stop_timer(Timer timer);
-  std::string configure_socket();
+  std::string configure_socket(asio::ip::tcp::socket& socket, bool outgoing);
+  // Takes `socket` as the session's connection: what the old one had queued is dropped.
+  void adopt(asio::ip::tcp::socket socket, bool outgoing, Framer framer);
+  asio::awaitable<void> candidate_loop(std::uint64_t candidate);
+  void resolve_collision(Open open);
+  // Sends a NOTIFICATION on a connection that is not the session's, then closes it.
+  void refuse(asio::ip::tcp::socket socket, std::uint8_t code, std::uint8_t subcode);
 
   asio::any_io_executor executor_;
   SessionConfig config_;
@@ -90,6 +106,16 @@ class Session {
   Framer framer_;
   Negotiated negotiated_;
   asio::ip::tcp::socket socket_;
+  bool outgoing_ = true;  // the current connection is the one we opened
+  // The peer's connection while ours is past Connect, waiting for its OPEN (§6.8).
+  struct Candidate {
+    explicit Candidate(asio::ip::tcp::socket s) : socket(std::move(s)) {}
+    asio::ip::tcp::socket socket;
+    Framer framer;
+    std::uint64_t id = 0;
+  };
+  std::unique_ptr<Candidate> candidate_;
+  std::uint64_t candidate_ids_ = 0;
   std::uint64_t generation_ = 0;  // bumps on every connect; work of an older one is ignored
   bool closing_ = false;          // disconnect asked for: write what is queued, then close
   std::deque<std::vector<std::uint8_t>> queue_;

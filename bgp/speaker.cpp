@@ -14,7 +14,103 @@ std::optional<IpAddress> to_ip(const std::optional<asio::ip::address>& a) {
   return ip && ip->is_v4_mapped() ? ip->unmap() : ip;
 }
 
+// Logs a coroutine that ended with an exception; never a bare `detached`.
+void log_failure(std::exception_ptr e) {
+  if (!e) return;
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& ex) {
+    spdlog::error("BGP listener: {}", ex.what());
+  }
+}
+
+asio::ip::address unmapped(const asio::ip::address& a) {
+  if (a.is_v6() && a.to_v6().is_v4_mapped()) {
+    return asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6());
+  }
+  return a;
+}
+
 }  // namespace
+
+Speaker::~Speaker() {
+  *alive_ = false;
+  for (auto& l : listeners_) {
+    boost::system::error_code ec;
+    l->close(ec);
+  }
+}
+
+Result<void> Speaker::listen(const asio::ip::tcp::endpoint& endpoint) {
+  auto acceptor = std::make_unique<asio::ip::tcp::acceptor>(executor_);
+  boost::system::error_code ec;
+  const std::string where = (endpoint.address().is_v6() ? "[" + endpoint.address().to_string() + "]"
+                                                        : endpoint.address().to_string()) +
+                            ":" + std::to_string(endpoint.port());
+  acceptor->open(endpoint.protocol(), ec);
+  if (!ec) acceptor->set_option(asio::ip::tcp::acceptor::reuse_address(true), ec);
+  if (!ec && endpoint.address().is_v6()) acceptor->set_option(asio::ip::v6_only(true), ec);
+  if (!ec) acceptor->bind(endpoint, ec);
+  if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return failure(Errc::kIoError, "BGP listener on " + where + ": " + ec.message());
+  auto& ref = *acceptor;
+  listeners_.push_back(std::move(acceptor));
+  for (const auto& [address, peer] : peers_) set_listener_keys(peer->config, true);
+  asio::co_spawn(executor_, accept_loop(ref), log_failure);
+  spdlog::info("BGP: accepting connections on {}", where);
+  return success();
+}
+
+std::vector<asio::ip::tcp::endpoint> Speaker::listening() const {
+  std::vector<asio::ip::tcp::endpoint> out;
+  for (const auto& l : listeners_) {
+    boost::system::error_code ec;
+    auto e = l->local_endpoint(ec);
+    if (!ec) out.push_back(e);
+  }
+  return out;
+}
+
+asio::awaitable<void> Speaker::accept_loop(asio::ip::tcp::acceptor& acceptor) {
+  auto alive = alive_;
+  while (true) {
+    auto [ec, socket] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
+    if (!*alive || !acceptor.is_open()) co_return;
+    if (ec) {
+      // Out of descriptors and the like: say so, and do not spin on it.
+      spdlog::warn("BGP listener: accept: {}", ec.message());
+      asio::steady_timer pause(executor_, std::chrono::milliseconds(100));
+      co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+      if (!*alive) co_return;
+      continue;
+    }
+    boost::system::error_code e;
+    const auto remote = unmapped(socket.remote_endpoint(e).address());
+    if (e) continue;
+    const auto it = peers_.find(remote.to_string());
+    if (it == peers_.end()) {
+      spdlog::info("BGP listener: connection from {} closed: not a configured peer",
+                   remote.to_string());
+      socket.close(e);
+      continue;
+    }
+    it->second->session->accept(std::move(socket));
+  }
+}
+
+void Speaker::set_listener_keys(const PeerConfig& config, bool install) {
+  if (config.session.password.empty()) return;
+  for (auto& l : listeners_) {
+    boost::system::error_code ec;
+    const auto local = l->local_endpoint(ec);
+    if (ec || local.address().is_v6() != config.session.peer_address.is_v6()) continue;
+    const auto problem = set_tcp_md5(l->native_handle(), config.session.peer_address,
+                                     install ? config.session.password : "");
+    if (!problem.empty()) {
+      spdlog::warn("peer {}: listener: {}", config.session.peer_address.to_string(), problem);
+    }
+  }
+}
 
 ExportPolicy Speaker::policy_for(const Peer& peer, const Negotiated& negotiated) const {
   ExportPolicy p;
@@ -46,8 +142,10 @@ void Speaker::add_peer(PeerConfig config) {
   Session::Callbacks callbacks;
   callbacks.up = [this, raw](const action::Up& up) { on_up(*raw, up); };
   callbacks.down = [raw](Reason) {
+    raw->established_since.reset();
     if (raw->rib) raw->rib->session_down();
   };
+  callbacks.transition = [raw](const action::Transition& t) { ++raw->transitions[t.reason]; };
   callbacks.message = [raw](const Message& m) {
     // RFC 2918: answer a ROUTE-REFRESH by sending the Adj-RIB-Out again. Received UPDATEs
     // are dropped: vipd only originates.
@@ -58,6 +156,7 @@ void Speaker::add_peer(PeerConfig config) {
     }
   };
   peer->session = std::make_unique<Session>(executor_, peer->config.session, std::move(callbacks));
+  set_listener_keys(peer->config, true);
   peers_[address] = std::move(peer);
   raw->session->start();
 }
@@ -65,6 +164,7 @@ void Speaker::add_peer(PeerConfig config) {
 void Speaker::remove_peer(const std::string& address, const std::string& message) {
   const auto it = peers_.find(address);
   if (it == peers_.end()) return;
+  set_listener_keys(it->second->config, false);
   it->second->session->stop(message);
   // Keep the session until its NOTIFICATION is written and the socket closed, then drop it.
   drop_when_quiet(std::shared_ptr<Peer>(std::move(it->second)),
@@ -83,8 +183,9 @@ void Speaker::drop_when_quiet(std::shared_ptr<Peer> peer, std::shared_ptr<asio::
 }
 
 void Speaker::on_up(Peer& peer, const action::Up& up) {
+  peer.established_since = std::chrono::steady_clock::now();
   peer.rib = std::make_unique<AdjRibOut>(policy_for(peer, up.negotiated));
-  peer.rib->replace(routes_);
+  peer.rib->replace(routes_of(peer));
   std::vector<std::uint8_t> out;
   peer.rib->full_table(out);
   const auto& c = peer.rib->counters();
@@ -106,9 +207,21 @@ void Speaker::flush(Peer& peer) {
 void Speaker::set_routes(RouteSet routes) {
   routes_ = std::move(routes);
   for (auto& [address, peer] : peers_) {
-    if (!peer->rib) continue;
+    if (!peer->rib || peer->routes) continue;
     peer->rib->replace(routes_);
     flush(*peer);
+  }
+  interner_.collect();
+}
+
+void Speaker::set_peer_routes(const std::string& address, RouteSet routes) {
+  const auto it = peers_.find(address);
+  if (it == peers_.end()) return;
+  Peer& peer = *it->second;
+  peer.routes = std::move(routes);
+  if (peer.rib) {
+    peer.rib->replace(*peer.routes);
+    flush(peer);
   }
   interner_.collect();
 }
@@ -125,7 +238,18 @@ void Speaker::set_drain(bool drain) {
 }
 
 void Speaker::stop_all(const std::string& message) {
+  for (auto& l : listeners_) {
+    boost::system::error_code ec;
+    l->close(ec);
+  }
   for (auto& [address, peer] : peers_) peer->session->stop(message);
+}
+
+bool Speaker::quiescent() const {
+  for (const auto& [address, peer] : peers_) {
+    if (!peer->session->quiescent()) return false;
+  }
+  return true;
 }
 
 std::vector<PeerStatus> Speaker::status() const {
@@ -141,6 +265,8 @@ std::vector<PeerStatus> Speaker::status() const {
     }
     s.updates_sent = peer->session->updates_sent();
     s.messages_received = peer->session->messages_received();
+    if (s.state == State::kEstablished) s.established_since = peer->established_since;
+    s.transitions = peer->transitions;
     out.push_back(s);
   }
   return out;

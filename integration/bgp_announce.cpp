@@ -92,6 +92,8 @@ struct Options {
   double drain_time = 0;
   std::string status_file;
   std::string log_level = "info";
+  std::vector<std::string> listen;
+  std::uint16_t listen_port = 179;
 };
 
 PeerConfig peer(const std::string& spec, const Options& o, std::uint32_t router_id) {
@@ -130,6 +132,8 @@ PeerConfig peer(const std::string& spec, const Options& o, std::uint32_t router_
       p.next_hop_ipv6 = IpAddress::parse(value).value();
     } else if (key == "next-hop-ipv4") {
       p.next_hop_ipv4 = IpAddress::parse(value).value();
+    } else if (key == "passive") {
+      p.session.fsm.passive = true;
     } else if (key == "extended-next-hop") {
       p.session.fsm.extended_next_hop_ipv4 = true;
       p.ipv4_over_ipv6_next_hop = true;
@@ -196,7 +200,8 @@ int main(int argc, char** argv) {
   app.add_option("--hold", o.hold, "Hold time offered (s)");
   app.add_option("--graceful-restart", o.graceful_restart, "Offer graceful restart (s)");
   app.add_flag("--restarting", o.restarting, "Set the graceful restart R bit");
-  app.add_option("--peer", o.peers, "ADDRESS,as=N[,password=P][,source=A][,ttl=N][,gtsm]")
+  app.add_option("--peer", o.peers,
+                 "ADDRESS,as=N[,password=P][,source=A][,ttl=N][,gtsm][,passive]")
       ->required();
   app.add_option("--route", o.routes, "PREFIX[,med=N][,local-pref=N][,community=A:B]...");
   app.add_option("--routes-file", o.routes_file, "One --route spec per line (re-read on HUP)");
@@ -204,6 +209,8 @@ int main(int argc, char** argv) {
   app.add_option("--count-base", o.count_base, "First address for --count (198.18.0.0)");
   app.add_option("--drain-time", o.drain_time, "Seconds to drain on SIGTERM");
   app.add_option("--status", o.status_file, "Write session status JSON here");
+  app.add_option("--listen", o.listen, "Accept the peers' connections on this address");
+  app.add_option("--listen-port", o.listen_port, "Port for --listen (179)");
   app.add_option("--log-level", o.log_level, "Log level");
   CLI11_PARSE(app, argc, argv);
 
@@ -215,9 +222,20 @@ int main(int argc, char** argv) {
 
   asio::io_context io;
   Speaker speaker(io.get_executor());
-  RouteSet routes = load_routes(o, speaker.interner());
-  speaker.set_routes(routes);
+  // The speaker holds the only copy of the table: SIGUSR2 builds it again from the options.
+  std::size_t route_count = 0;
+  {
+    RouteSet routes = load_routes(o, speaker.interner());
+    route_count = routes.size();
+    speaker.set_routes(std::move(routes));
+  }
   for (const auto& p : o.peers) speaker.add_peer(peer(p, o, id.value().v4_value()));
+  for (const auto& l : o.listen) {
+    boost::system::error_code ec;
+    const auto address = asio::ip::make_address(l, ec);
+    if (ec) usage_error("bad listen address '" + l + "'");
+    if (auto r = speaker.listen({address, o.listen_port}); !r) usage_error(r.error().message());
+  }
 
   bool withdrawn = false;
   asio::steady_timer status_timer(io);
@@ -237,16 +255,17 @@ int main(int argc, char** argv) {
     signals.async_wait([&](const boost::system::error_code& ec, int signal) {
       if (ec) return;
       if (signal == SIGHUP) {
-        routes = load_routes(o, speaker.interner());
-        speaker.set_routes(withdrawn ? RouteSet{} : routes);
-        spdlog::info("routes reloaded: {} prefixes", routes.size());
+        RouteSet routes = load_routes(o, speaker.interner());
+        route_count = routes.size();
+        if (!withdrawn) speaker.set_routes(std::move(routes));
+        spdlog::info("routes reloaded: {} prefixes", route_count);
       } else if (signal == SIGUSR1) {
         withdrawn = true;
         speaker.set_routes({});
         spdlog::info("all routes withdrawn");
       } else if (signal == SIGUSR2) {
         withdrawn = false;
-        speaker.set_routes(routes);
+        speaker.set_routes(load_routes(o, speaker.interner()));
         spdlog::info("routes announced again");
       }
       wait_signal();

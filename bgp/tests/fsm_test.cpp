@@ -366,5 +366,72 @@ TEST(Fsm, GracefulRestartCapabilityCarriesTheRestartState) {
   EXPECT_FALSE(Fsm(c).local_open().find(CapabilityCode::kGracefulRestart)->restart_state);
 }
 
+TEST(Fsm, AcceptedConnectionTakesOverWhileNoOpenIsOut) {
+  // RFC 4271 §8.2.2 Connect / Active: a TCP connection from the peer is taken as the session's.
+  for (const bool passive : {false, true}) {
+    auto c = config();
+    c.passive = passive;
+    Fsm fsm(c);
+    fsm.handle(event::Start{}, kT0);
+    EXPECT_EQ(fsm.state(), passive ? State::kActive : State::kConnect);
+    auto a = fsm.handle(event::Accepted{}, kT0 + 1s);
+    EXPECT_EQ(fsm.state(), State::kOpenSent);
+    ASSERT_EQ(sent(a).size(), 1u);
+    EXPECT_TRUE(std::holds_alternative<Open>(sent(a)[0]));
+    EXPECT_EQ(only<action::Transition>(a).reason, Reason::kAccepted);
+    EXPECT_TRUE(all<action::Connect>(a).empty());
+  }
+}
+
+TEST(Fsm, AcceptedConnectionEndsTheReconnectWait) {
+  Fsm fsm(config());
+  fsm.handle(event::Start{}, kT0);
+  fsm.handle(event::ConnectFailed{"Connection refused"}, kT0 + 1s);
+  ASSERT_EQ(fsm.state(), State::kIdle);
+  auto a = fsm.handle(event::Accepted{}, kT0 + 2s);
+  EXPECT_EQ(fsm.state(), State::kOpenSent);
+  bool reconnect_stopped = false;
+  for (const auto& s : all<action::StopTimer>(a)) reconnect_stopped |= s.timer == Timer::kReconnect;
+  EXPECT_TRUE(reconnect_stopped);
+}
+
+TEST(Fsm, AcceptedConnectionIsIgnoredWhenStoppedOrPastConnect) {
+  Fsm stopped(config());
+  EXPECT_TRUE(stopped.handle(event::Accepted{}, kT0).empty());
+  EXPECT_EQ(stopped.state(), State::kIdle);
+  Fsm up(config());
+  establish(up);
+  EXPECT_TRUE(up.handle(event::Accepted{}, kT0 + 5s).empty());
+  EXPECT_EQ(up.state(), State::kEstablished);
+}
+
+TEST(Fsm, CollisionRestartsTheOpenExchangeOnTheKeptConnection) {
+  // OpenConfirm on our connection; §6.8 keeps the peer's: a fresh OPEN goes out on it and the
+  // peer's OPEN there moves the session on as usual.
+  Fsm fsm(config());
+  fsm.handle(event::Start{}, kT0);
+  fsm.handle(event::Connected{}, kT0);
+  fsm.handle(event::Received{peer_open()}, kT0 + 1s);
+  ASSERT_EQ(fsm.state(), State::kOpenConfirm);
+  auto a = fsm.handle(event::CollisionResolved{}, kT0 + 2s);
+  EXPECT_EQ(fsm.state(), State::kOpenSent);
+  ASSERT_EQ(sent(a).size(), 1u);
+  EXPECT_TRUE(std::holds_alternative<Open>(sent(a)[0]));
+  EXPECT_EQ(only<action::Transition>(a).reason, Reason::kCollisionResolved);
+  EXPECT_TRUE(all<action::Disconnect>(a).empty());
+  EXPECT_TRUE(all<action::Down>(a).empty());
+  a = fsm.handle(event::Received{peer_open()}, kT0 + 3s);
+  EXPECT_EQ(fsm.state(), State::kOpenConfirm);
+  fsm.handle(event::Received{Keepalive{}}, kT0 + 4s);
+  EXPECT_EQ(fsm.state(), State::kEstablished);
+}
+
+TEST(Fsm, CollisionOutsideTheOpenExchangeIsIgnored) {
+  Fsm fsm(config());
+  establish(fsm);
+  EXPECT_TRUE(fsm.handle(event::CollisionResolved{}, kT0 + 5s).empty());
+  EXPECT_EQ(fsm.state(), State::kEstablished);
+}
+
 }  // namespace
 }  // namespace vipd::bgp
