@@ -211,45 +211,45 @@ std::optional<IpAddress> IpAddress::from_bytes(std::span<const std::uint8_t> byt
 
 std::uint32_t IpAddress::v4_value() const {
   VIPD_ASSERT(is_v4(), "v4_value() of an IPv6 address");
-  return static_cast<std::uint32_t>(value_);
+  return static_cast<std::uint32_t>(value());
 }
 
 AddressBytes IpAddress::bytes() const {
   AddressBytes out;
   out.size = is_v4() ? 4 : 16;
   for (std::size_t i = 0; i < out.size; ++i) {
-    out.data[i] = static_cast<std::uint8_t>(value_ >> (8 * (out.size - 1 - i)));
+    out.data[i] = static_cast<std::uint8_t>(value() >> (8 * (out.size - 1 - i)));
   }
   return out;
 }
 
-bool IpAddress::is_v4_mapped() const { return is_v6() && (value_ >> 32) == 0xffff; }
+bool IpAddress::is_v4_mapped() const { return is_v6() && (value() >> 32) == 0xffff; }
 
 std::optional<IpAddress> IpAddress::unmap() const {
   if (!is_v4_mapped()) return std::nullopt;
-  return IpAddress::v4(static_cast<std::uint32_t>(value_));
+  return IpAddress::v4(static_cast<std::uint32_t>(value()));
 }
 
 std::string IpAddress::to_string() const {
   std::string out;
   if (is_v4()) {
     out.reserve(15);
-    append_dotted(out, static_cast<std::uint32_t>(value_));
+    append_dotted(out, static_cast<std::uint32_t>(value()));
     return out;
   }
   // RFC 5952 §5: well-known prefixes with an embedded IPv4 address keep the dotted quad.
-  if ((value_ >> 32) == 0xffff) {
+  if ((value() >> 32) == 0xffff) {
     out = "::ffff:";
-    append_dotted(out, static_cast<std::uint32_t>(value_));
+    append_dotted(out, static_cast<std::uint32_t>(value()));
     return out;
   }
-  if ((value_ >> 32) == (u128{0xffff} << 16)) {
+  if ((value() >> 32) == (u128{0xffff} << 16)) {
     out = "::ffff:0:";
-    append_dotted(out, static_cast<std::uint32_t>(value_));
+    append_dotted(out, static_cast<std::uint32_t>(value()));
     return out;
   }
   std::array<std::uint16_t, 8> groups{};
-  for (int i = 0; i < 8; ++i) groups[i] = static_cast<std::uint16_t>(value_ >> (16 * (7 - i)));
+  for (int i = 0; i < 8; ++i) groups[i] = static_cast<std::uint16_t>(value() >> (16 * (7 - i)));
 
   // RFC 5952 §4.2: compress the longest run of two or more zero groups, the first on a tie.
   int best_start = -1;
@@ -281,27 +281,27 @@ std::string IpAddress::to_string() const {
 }
 
 IpAddress IpAddress::mask(int length) const {
-  return IpAddress(family_, value_ & netmask(family_, length).value_);
+  return IpAddress(family_, value() & netmask(family_, length).value());
 }
 
 IpAddress IpAddress::netmask(Family family, int length) {
   const int bits = address_bits(family);
   VIPD_ASSERT(length >= 0 && length <= bits, "prefix length out of range for the family");
   if (length == 0) return IpAddress(family, 0);
-  const u128 all = max(family).value_;
+  const u128 all = max(family).value();
   const u128 host = length == bits ? 0 : pow2(bits - length) - 1;
   return IpAddress(family, all & ~host);
 }
 
 std::optional<IpAddress> IpAddress::plus(u128 offset) const {
-  const u128 room = max(family_).value_ - value_;
+  const u128 room = max(family_).value() - value();
   if (offset > room) return std::nullopt;
-  return IpAddress(family_, value_ + offset);
+  return IpAddress(family_, value() + offset);
 }
 
 std::optional<IpAddress> IpAddress::minus(u128 offset) const {
-  if (offset > value_) return std::nullopt;
-  return IpAddress(family_, value_ - offset);
+  if (offset > value()) return std::nullopt;
+  return IpAddress(family_, value() - offset);
 }
 
 u128 distance(const IpAddress& from, const IpAddress& to) {

@@ -60,7 +60,7 @@ class IpAddress {
   constexpr bool is_v4() const { return family_ == Family::kV4; }
   constexpr bool is_v6() const { return family_ == Family::kV6; }
   constexpr int bits() const { return address_bits(family_); }
-  constexpr u128 value() const { return value_; }
+  constexpr u128 value() const { return (u128{high_} << 64) | low_; }
   std::uint32_t v4_value() const;  // requires is_v4()
   AddressBytes bytes() const;
 
@@ -86,10 +86,17 @@ class IpAddress {
   friend constexpr auto operator<=>(const IpAddress&, const IpAddress&) = default;
 
  private:
-  constexpr IpAddress(Family family, u128 value) : family_(family), value_(value) {}
+  constexpr IpAddress(Family family, u128 value)
+      : family_(family),
+        high_(static_cast<std::uint64_t>(value >> 64)),
+        low_(static_cast<std::uint64_t>(value)) {}
 
   Family family_ = Family::kV4;
-  u128 value_ = 0;
+  // Two halves rather than one u128: 8-byte alignment keeps an address at 24 bytes (not 32),
+  // which matters in route tables of 100,000 prefixes. Compared high half first, so the
+  // defaulted ordering is the numeric one.
+  std::uint64_t high_ = 0;
+  std::uint64_t low_ = 0;
 };
 
 // to - from, for addresses of one family with from <= to (asserted). Exact: the distance

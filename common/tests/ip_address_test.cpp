@@ -1,4 +1,5 @@
 #include "common/ip_address.hpp"
+#include "common/prefix.hpp"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
@@ -20,6 +21,18 @@ struct V4Case {
   std::string text;
   std::uint32_t value;
 };
+
+// Route tables hold one Prefix per route: keep the types small (no 16-byte alignment).
+static_assert(sizeof(IpAddress) == 24);
+static_assert(sizeof(Prefix) == 32);
+
+TEST(IpAddress, OrdersNumericallyAcrossTheHalves) {
+  const auto low = IpAddress::parse("::ffff:ffff:ffff:ffff").value();
+  const auto high = IpAddress::parse("0:0:0:1::").value();
+  EXPECT_LT(low, high);
+  EXPECT_EQ(high.value(), u128{1} << 64);
+  EXPECT_LT(IpAddress::parse("255.255.255.255").value(), IpAddress::parse("::").value());
+}
 
 TEST(IpAddressV4, ParsesValidDottedQuads) {
   const std::vector<V4Case> cases = {
