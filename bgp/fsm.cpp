@@ -211,8 +211,8 @@ void Fsm::on(const event::Connected&, TimePoint) {
 }
 
 void Fsm::on(const event::Accepted&, TimePoint) {
-  const bool waiting = state_ == State::kConnect || state_ == State::kActive ||
-                       (state_ == State::kIdle && enabled_);
+  const bool waiting =
+      state_ == State::kConnect || state_ == State::kActive || (state_ == State::kIdle && enabled_);
   if (!waiting) return;
   stop_timer(Timer::kConnectRetry);
   stop_timer(Timer::kReconnect);

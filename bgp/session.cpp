@@ -118,7 +118,8 @@ std::string set_tcp_md5(int fd, const asio::ip::address& peer, std::string_view 
   md5.tcpm_keylen = static_cast<std::uint16_t>(key.size());  // 0 removes the key
   std::memcpy(md5.tcpm_key, key.data(), key.size());
   if (setsockopt(fd, IPPROTO_TCP, TCP_MD5SIG, &md5, sizeof md5) != 0) {
-    return errno_text(key.empty() ? "removing the TCP MD5 password" : "setting the TCP MD5 password");
+    return errno_text(key.empty() ? "removing the TCP MD5 password"
+                                  : "setting the TCP MD5 password");
   }
   return {};
 }

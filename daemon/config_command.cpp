@@ -58,14 +58,13 @@ int ConfigCommand::check() const {
 }
 
 int ConfigCommand::convert() const {
-  std::ifstream in(convert_file_, std::ios::binary);
-  if (!in) {
-    std::fprintf(stderr, "%s: cannot open the file\n", convert_file_.c_str());
+  // Bounded read: a file too large for a configuration is refused unread.
+  auto text = config::read_config_file(convert_file_);
+  if (!text) {
+    std::fprintf(stderr, "%s\n", text.error().message().c_str());
     return 1;
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  auto yaml = config::convert_configmap(text.str(), convert_file_, namespace_);
+  auto yaml = config::convert_configmap(text.value(), convert_file_, namespace_);
   if (!yaml) {
     std::fprintf(stderr, "%s\n%s: not converted\n", yaml.error().message().c_str(),
                  convert_file_.c_str());

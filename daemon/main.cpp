@@ -8,6 +8,8 @@
 
 #include "common/logging.hpp"
 #include "daemon/config_command.hpp"
+#include "daemon/standalone_command.hpp"
+#include "daemon/status_command.hpp"
 #include "daemon/version.hpp"
 
 int main(int argc, char** argv) {
@@ -30,6 +32,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.require_subcommand(0, 1);
   vipd::daemon::ConfigCommand config_command(app);
+  vipd::daemon::StandaloneCommand standalone_command(app);
+  vipd::daemon::StatusCommand status_command(app);
 
   try {
     app.parse(argc, argv);
@@ -44,5 +48,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (config_command.selected()) return config_command.run();
+  if (standalone_command.selected()) return standalone_command.run();
+  if (status_command.selected()) return status_command.run();
   return 0;
 }

@@ -200,8 +200,7 @@ int main(int argc, char** argv) {
   app.add_option("--hold", o.hold, "Hold time offered (s)");
   app.add_option("--graceful-restart", o.graceful_restart, "Offer graceful restart (s)");
   app.add_flag("--restarting", o.restarting, "Set the graceful restart R bit");
-  app.add_option("--peer", o.peers,
-                 "ADDRESS,as=N[,password=P][,source=A][,ttl=N][,gtsm][,passive]")
+  app.add_option("--peer", o.peers, "ADDRESS,as=N[,password=P][,source=A][,ttl=N][,gtsm][,passive]")
       ->required();
   app.add_option("--route", o.routes, "PREFIX[,med=N][,local-pref=N][,community=A:B]...");
   app.add_option("--routes-file", o.routes_file, "One --route spec per line (re-read on HUP)");

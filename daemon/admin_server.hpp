@@ -1,0 +1,86 @@
+#pragma once
+// AdminServer: the daemon's admin HTTP endpoint (default 127.0.0.1:7473, DESIGN.md
+// "Processes"): /metrics (Prometheus text 0.0.4), /healthz, /readyz and /status (JSON).
+//
+// Responsible for: HTTP/1.1 over TCP with Boost.Beast (GET and HEAD, keep-alive), and for
+// staying harmless under slow or hostile clients: an 8 KiB header limit, no request bodies, an
+// idle timeout per connection (the whole next request must arrive within it, which also ends
+// slowloris-style trickles), a cap on concurrent connections (beyond it new ones are closed at
+// once), and writes bounded by the same timeout. Every connection is its own coroutine, so no
+// client can block the loop.
+// Not responsible for: what the documents say. The daemon passes handlers that build the
+// metrics text, the /status document and the readiness answer; they run on the server's
+// executor at each request and must be quick.
+// Thread: one io_context thread; construct, start, stop and destroy on it (or before it runs).
+
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/json/value.hpp>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "common/asio.hpp"
+#include "common/result.hpp"
+
+namespace vipd::daemon {
+
+inline constexpr std::string_view kDefaultAdminAddress = "127.0.0.1:7473";
+
+// "ADDRESS:PORT" with an IP literal: "127.0.0.1:7473", "[::1]:7473" (brackets required for
+// IPv6). Port 0 asks the kernel for a free port.
+Result<asio::ip::tcp::endpoint> parse_admin_address(std::string_view text);
+// The same form back: "127.0.0.1:7473", "[::1]:7473".
+std::string format_endpoint(const asio::ip::tcp::endpoint& endpoint);
+
+struct AdminLimits {
+  std::chrono::milliseconds idle_timeout{30'000};
+  std::size_t max_connections = 64;
+  std::uint32_t header_limit = 8 * 1024;
+};
+
+class AdminServer {
+ public:
+  struct Handlers {
+    std::function<std::string()> metrics;        // Prometheus text
+    std::function<boost::json::value()> status;  // /status document
+    std::function<bool()> ready;                 // /readyz: the first plan is applied
+  };
+
+  AdminServer(asio::any_io_executor executor, asio::ip::tcp::endpoint endpoint, Handlers handlers,
+              AdminLimits limits = {});
+  ~AdminServer();
+  AdminServer(const AdminServer&) = delete;
+  AdminServer& operator=(const AdminServer&) = delete;
+
+  // Binds and starts accepting. A bind failure names the address:
+  // "admin address 127.0.0.1:7473: Address already in use".
+  Result<void> start();
+  // Stops accepting and closes every connection; pending work ends on the executor.
+  void stop();
+
+  // The bound address (the kernel's port when the endpoint asked for port 0).
+  asio::ip::tcp::endpoint local_endpoint() const;
+  std::size_t connections() const { return connections_.size(); }
+
+ private:
+  asio::awaitable<void> accept_loop();
+  asio::awaitable<void> serve(std::shared_ptr<boost::beast::tcp_stream> stream, std::uint64_t id);
+
+  asio::any_io_executor executor_;
+  asio::ip::tcp::endpoint endpoint_;
+  Handlers handlers_;
+  AdminLimits limits_;
+  asio::ip::tcp::acceptor acceptor_;
+  // The open connections, so stop() can close them; each removes itself when it ends.
+  std::map<std::uint64_t, std::weak_ptr<boost::beast::tcp_stream>> connections_;
+  std::uint64_t next_id_ = 0;
+  // Coroutines outlive stop(); they check this before touching the server again.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace vipd::daemon

@@ -1,0 +1,31 @@
+#pragma once
+// `vipd standalone`: controller and speaker in one process, for a host without Kubernetes.
+//
+// Responsible for the wiring: load the standalone file (config/), re-adopt the state file's
+// allocations then allocate the rest (allocator/), run the services' health checks, plan the
+// announcements (daemon/planner.hpp) and drive the BGP speaker (bgp/), serve the admin
+// endpoint; reload on SIGHUP and when the file changes (a bad file is rejected and the last
+// good configuration stays in force); drain on SIGTERM (RFC 8326), exit at once on SIGINT.
+// Not responsible for: any decision (allocator, planner), putting the service addresses on an
+// interface (in BGP mode the operator binds them, e.g. on lo).
+// Runs on one io_context on the calling thread until a signal ends it.
+
+#include <chrono>
+#include <string>
+
+namespace vipd::daemon {
+
+struct StandaloneOptions {
+  std::string config_file;
+  std::string admin = "127.0.0.1:7473";
+  std::string state_dir = "/var/lib/vipd";
+  std::string node;  // overrides the file's `node` (default: the host name)
+  std::chrono::milliseconds drain_time{5000};
+  std::chrono::milliseconds watch_interval{1000};  // how often the file is looked at
+};
+
+// Returns the process exit code: 0 after a clean shutdown, 1 when start-up fails (bad file,
+// unreadable state file, admin address in use), with the reasons logged.
+int run_standalone(const StandaloneOptions& options);
+
+}  // namespace vipd::daemon
