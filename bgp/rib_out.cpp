@@ -249,7 +249,8 @@ PathAttributes export_attributes(const RouteAttributes& route, Family family,
 
 // ---- AdjRibOut ---------------------------------------------------------------------------------
 
-AdjRibOut::AdjRibOut(ExportPolicy policy) : policy_(std::move(policy)) {}
+// A new table has sent nothing: the first generation looks at every entry.
+AdjRibOut::AdjRibOut(ExportPolicy policy) : policy_(std::move(policy)), all_dirty_(true) {}
 
 void AdjRibOut::set_policy(ExportPolicy policy) {
   if (policy == policy_) return;
@@ -258,7 +259,9 @@ void AdjRibOut::set_policy(ExportPolicy policy) {
 }
 
 void AdjRibOut::mark(Table::iterator it) {
-  if (it->second.dirty) return;
+  // While everything is to be looked at anyway, a list of what changed would only cost memory
+  // (an iterator per prefix when a table of 100,000 is first filled).
+  if (all_dirty_ || it->second.dirty) return;
   it->second.dirty = true;
   dirty_.push_back(it);
 }
@@ -371,7 +374,7 @@ std::size_t AdjRibOut::generate(bool full, const Emit& emit) {
     for (auto it = routes_.begin(); it != routes_.end(); ++it) {
       if (everything || it->second.dirty) work.push_back(it);
     }
-    dirty_.clear();
+    std::vector<Table::iterator>().swap(dirty_);  // give a large list's memory back
   } else {
     work.swap(dirty_);
     std::sort(work.begin(), work.end(), [](auto a, auto b) { return a->first < b->first; });
