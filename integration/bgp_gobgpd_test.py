@@ -7,11 +7,12 @@ and ASNs only.
 """
 import json
 import os
+import re
 import signal
 import sys
 import time
 
-from lab import Driver, Gobgpd, run_tests, wait_for
+from lab import Driver, Gobgpd, run_tests, sh, wait_for
 
 ROUTER_V4, NODE_V4 = "192.0.2.1", "192.0.2.2"
 ROUTER_V6, NODE_V6 = "2001:db8::1", "2001:db8::2"
@@ -119,6 +120,24 @@ def test_two_octet_local_as_and_four_octet_peer(lab, binary):
     assert p["as_path"] == [64501], p
 
 
+def test_ipv6_session_carries_ipv6_routes_with_the_session_address_as_next_hop(lab, binary):
+    topology(lab)
+    router = gobgpd(lab, 64500, 65550, neighbor=NODE_V6)
+    driver = Driver(lab, "node", binary, [
+        "--local-as", "65550", "--router-id", NODE_V4,
+        "--peer", f"{ROUTER_V6},as=64500",
+        "--route", "2001:db8:20::1/128,community=64500:9", "--route", "2001:db8:21::/48"])
+    wait_for("IPv6 session Established", lambda: established(router, NODE_V6), 30)
+    rib = wait_for("IPv6 routes in gobgpd", lambda: rib_of(router, "ipv6", 2), 15)
+    p = rib["2001:db8:20::1/128"][0]
+    assert p["nexthop"] == NODE_V6, p
+    assert p["as_path"] == [65550], p
+    assert p["communities"] == [(64500 << 16) | 9], p
+    assert rib["2001:db8:21::/48"][0]["nexthop"] == NODE_V6, rib
+    driver.signal(signal.SIGUSR1)
+    wait_for("IPv6 withdraw", lambda: rib_of(router, "ipv6", 0) is not None, 15)
+
+
 def test_md5_password_match_establishes_and_mismatch_never_does(lab, binary):
     topology(lab)
     router = gobgpd(lab, 64500, 65550, password="s3cret")
@@ -151,6 +170,10 @@ def test_silent_peer_is_dropped_within_the_hold_time(lab, binary):
     wait_for("session Established", lambda: established(router), 30)
     wait_for("driver sees Established",
              lambda: driver.peer(ROUTER_V4)["state"] == "Established", 10)
+    pcap = os.path.join(lab.dir, "hold.pcap")
+    capture = lab.run("router", ["tcpdump", "-i", lab.prefix + "r0", "-U", "-w", pcap, "tcp port 179"],
+                      "tcpdump.log")
+    wait_for("tcpdump listening", lambda: "listening on" in lab.log(capture), 10)
     router.process.send_signal(signal.SIGSTOP)
     stopped = time.monotonic()
     wait_for("hold timer expiry", lambda: driver.peer(ROUTER_V4)["state"] != "Established", 10)
@@ -158,6 +181,13 @@ def test_silent_peer_is_dropped_within_the_hold_time(lab, binary):
     router.process.send_signal(signal.SIGCONT)
     assert took <= 4.5, f"took {took:.1f}s for a 3 s hold time"
     assert "hold-timer-expired" in driver.log(), driver.log()[-2000:]
+    # vipd sent Hold Timer Expired (4/0) before closing. gobgpd itself never reads it (its own
+    # hold timer fires first when it resumes), so the wire is the witness: tcpdump's decode.
+    def sent_4_0():
+        decoded = sh("tcpdump", "-r", pcap, "-nn", "-vv", f"src host {NODE_V4}", check=False)
+        return re.search(r"Notification Message[^\n]*\n?[^\n]*Hold Timer Expired", decoded)
+    wait_for("vipd's Hold Timer Expired NOTIFICATION on the wire", sent_4_0, 10)
+    lab.stop(capture, signal.SIGINT)
     # The peer comes back: the session and the route return by themselves.
     wait_for("re-established", lambda: established(router), 40)
     wait_for("route again", lambda: router.rib("ipv4").get("203.0.113.50/32"), 15)
@@ -318,6 +348,7 @@ TESTS = [
     test_ebgp_routes_carry_every_attribute_and_withdraw,
     test_ibgp_sends_local_pref_and_an_empty_as_path,
     test_two_octet_local_as_and_four_octet_peer,
+    test_ipv6_session_carries_ipv6_routes_with_the_session_address_as_next_hop,
     test_md5_password_match_establishes_and_mismatch_never_does,
     test_silent_peer_is_dropped_within_the_hold_time,
     test_restarted_peer_is_reconnected_with_backoff,
