@@ -7,6 +7,7 @@ per-run prefix; namespaces left by an earlier run that died are removed on start
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -47,12 +48,13 @@ def clean_stale():
 
 
 class Lab:
-    def __init__(self):
+    def __init__(self, remove_dir=False):
         clean_stale()
         self.prefix = f"{PREFIX_BASE}{os.getpid()}-"
         self.namespaces = []
         self.processes = []
         self.dir = tempfile.mkdtemp(prefix="vipd-lab-")
+        self.remove_dir = remove_dir
 
     def __enter__(self):
         return self
@@ -113,11 +115,15 @@ class Lab:
             return f.read()
 
     def close(self):
+        # A process may name the signal that stops it at once (p.stop_signal, e.g. SIGINT for
+        # a speaker that would otherwise drain first).
         for p in reversed(self.processes):
-            self.stop(p, timeout=5)
+            self.stop(p, getattr(p, "stop_signal", signal.SIGTERM), timeout=5)
         for ns in reversed(self.namespaces):
             sh("ip", "netns", "del", ns, check=False)
         self.namespaces.clear()
+        if self.remove_dir:
+            shutil.rmtree(self.dir, ignore_errors=True)
 
 
 class Gobgpd:
@@ -210,12 +216,13 @@ class Driver:
         return self.lab.log(self.process)
 
 
-def run_tests(tests, argv):
-    """Runs each test function with a fresh Lab; prints one line per test and the summary."""
+def run_tests(tests, argv, binary_flag="--driver", remove_dirs=False):
+    """Runs each test function with a fresh Lab; prints one line per test and the summary.
+    Each test gets the path given by `binary_flag` (the program under test)."""
     import argparse
     import traceback
     parser = argparse.ArgumentParser()
-    parser.add_argument("--driver", required=True)
+    parser.add_argument(binary_flag, dest="binary", required=True)
     parser.add_argument("-k", default="", help="run only tests whose name contains this")
     args = parser.parse_args(argv)
     if os.geteuid() != 0:
@@ -226,9 +233,9 @@ def run_tests(tests, argv):
         if args.k not in test.__name__:
             continue
         start = time.monotonic()
-        with Lab() as lab:
+        with Lab(remove_dir=remove_dirs) as lab:
             try:
-                test(lab, args.driver)
+                test(lab, args.binary)
                 passed += 1
                 print(f"PASS {test.__name__} ({time.monotonic() - start:.1f}s)", flush=True)
             except Exception:
