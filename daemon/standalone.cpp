@@ -134,7 +134,7 @@ class Standalone {
         options_(std::move(options)),
         health_(io.get_executor(),
                 [this](const std::string& key, Verdict v) {
-                  spdlog::info("service {}: health check {}", key, to_string(v));
+                  spdlog::debug("service {}: health check {}: replanning", key, to_string(v));
                   schedule_plan();
                 }),
         speaker_(io.get_executor()),
