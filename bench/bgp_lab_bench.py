@@ -40,7 +40,7 @@ from lab.peers import (RECEIVER_ADDR, SENDER_ADDR, BirdSender, GobgpdSender,  # 
 from lab.proc import cpu_seconds, memory_kib  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DEFAULT_VIPD = os.path.join(ROOT, "build", "bench-release", "integration", "vipd-bgp-announce")
+DEFAULT_VIPD = os.path.join(ROOT, "build", "release", "integration", "vipd-bgp-announce")
 SENDERS = ["vipd", "gobgpd", "BIRD"]
 POLL_INTERVAL = 0.05
 FAST_PHASE = 0.5
@@ -270,7 +270,7 @@ def markdown(rows, baseline, meta, kinds, sizes, failures):
     out.append(
         "`bench/bgp_lab_bench.py` (helpers in `bench/lab/`), run as root: "
         f"`{meta['command']}`. vipd's sender is `vipd-bgp-announce` from "
-        f"`build/bench-release` (preset `release`, `-O2`), `{meta['describe']}`.")
+        f"`{os.path.relpath(meta['vipd'], ROOT)}` (preset `release`, `-O2`), `{meta['describe']}`.")
     out.append("")
     out.append(
         f"- Machine: {meta['nproc']} CPUs (`nproc`), \"{meta['cpu']}\", Linux "
@@ -377,10 +377,8 @@ def main(argv):
     kinds = [k for k in SENDERS if k.lower() in args.senders.lower().split(",")]
     sizes = [int(s) for s in args.sizes.split(",")]
     if "vipd" in kinds and not os.access(args.vipd, os.X_OK):
-        # -Wno-mismatched-new-delete: GCC 12 at -O2 flags Asio's coroutine frame allocator.
-        print(f"{args.vipd} not found: build it with\n  cmake --preset release -B "
-              "build/bench-release -DCMAKE_CXX_FLAGS=-Wno-mismatched-new-delete\n  cmake "
-              "--build build/bench-release --target vipd-bgp-announce -j2", file=sys.stderr)
+        print(f"{args.vipd} not found: build it with\n  cmake --preset release\n  cmake "
+              "--build --preset release --target vipd-bgp-announce", file=sys.stderr)
         return 1
     if max(sizes) > 131072:
         print("198.18.0.0/15 holds 131,072 /32s", file=sys.stderr)
@@ -431,7 +429,7 @@ def main(argv):
         print(f"failed: {f}")
     if args.markdown:
         meta = {
-            "command": "python3 bench/bgp_lab_bench.py " + " ".join(argv),
+            "command": "python3 bench/bgp_lab_bench.py " + " ".join(argv), "vipd": args.vipd,
             "describe": version(["git", "-C", ROOT, "describe", "--always", "--dirty"]),
             "nproc": os.cpu_count(), "cpu": cpu_model(), "kernel": platform.release(),
             "date": time.strftime("%Y-%m-%d"), "load_start": load_start, "load_end": load1(),

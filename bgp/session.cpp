@@ -7,20 +7,10 @@
 
 #include <cstring>
 
+#include "common/logging.hpp"
+
 namespace vipd::bgp {
 namespace {
-
-// Logs a coroutine that ended with an exception; never a bare `detached`.
-auto log_failure(std::string what) {
-  return [what = std::move(what)](std::exception_ptr e) {
-    if (!e) return;
-    try {
-      std::rethrow_exception(e);
-    } catch (const std::exception& ex) {
-      spdlog::error("{}: {}", what, ex.what());
-    }
-  };
-}
 
 std::string errno_text(const char* what) { return std::string(what) + ": " + std::strerror(errno); }
 

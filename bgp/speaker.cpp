@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/logging.hpp"
+
 namespace vipd::bgp {
 namespace {
 
@@ -12,16 +14,6 @@ std::optional<IpAddress> to_ip(const std::optional<asio::ip::address>& a) {
   const auto ip = IpAddress::from_bytes(bytes);
   // An IPv4 session on a dual-stack socket shows up as ::ffff:a.b.c.d.
   return ip && ip->is_v4_mapped() ? ip->unmap() : ip;
-}
-
-// Logs a coroutine that ended with an exception; never a bare `detached`.
-void log_failure(std::exception_ptr e) {
-  if (!e) return;
-  try {
-    std::rethrow_exception(e);
-  } catch (const std::exception& ex) {
-    spdlog::error("BGP listener: {}", ex.what());
-  }
 }
 
 asio::ip::address unmapped(const asio::ip::address& a) {
@@ -56,7 +48,7 @@ Result<void> Speaker::listen(const asio::ip::tcp::endpoint& endpoint) {
   auto& ref = *acceptor;
   listeners_.push_back(std::move(acceptor));
   for (const auto& [address, peer] : peers_) set_listener_keys(peer->config, true);
-  asio::co_spawn(executor_, accept_loop(ref), log_failure);
+  asio::co_spawn(executor_, accept_loop(ref), log_failure("BGP listener"));
   spdlog::info("BGP: accepting connections on {}", where);
   return success();
 }

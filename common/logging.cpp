@@ -86,4 +86,17 @@ void setup_logging(LogFormat format, spdlog::level::level_enum level) {
       make_logger("vipd", format, level, std::make_shared<spdlog::sinks::stderr_sink_mt>()));
 }
 
+std::function<void(std::exception_ptr)> log_failure(std::string what) {
+  return [what = std::move(what)](std::exception_ptr e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      spdlog::error("{}: {}", what, ex.what());
+    } catch (...) {
+      spdlog::error("{}: unknown exception", what);
+    }
+  };
+}
+
 }  // namespace vipd

@@ -8,7 +8,10 @@
 #include <spdlog/common.h>
 #include <spdlog/logger.h>
 
+#include <exception>
+#include <functional>
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "common/result.hpp"
@@ -26,5 +29,9 @@ std::shared_ptr<spdlog::logger> make_logger(std::string name, LogFormat format,
 
 // Installs the process-wide default logger "vipd", writing to stderr.
 void setup_logging(LogFormat format, spdlog::level::level_enum level);
+
+// The completion handler every co_spawn gets (never a bare `detached`): logs a coroutine that
+// ended with an exception as "WHAT: the exception's text".
+std::function<void(std::exception_ptr)> log_failure(std::string what);
 
 }  // namespace vipd

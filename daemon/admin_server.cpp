@@ -10,6 +10,8 @@
 #include <exception>
 #include <optional>
 
+#include "common/logging.hpp"
+
 namespace vipd::daemon {
 namespace {
 
@@ -25,18 +27,6 @@ constexpr std::string_view kJsonType = "application/json";
 constexpr std::size_t kReadBufferLimit = 64 * 1024;
 // After an accept error such as EMFILE, wait before the next try instead of spinning.
 constexpr std::chrono::milliseconds kAcceptRetry{100};
-
-// Logs a coroutine that ended with an exception; never a bare `detached`.
-auto log_failure(std::string what) {
-  return [what = std::move(what)](std::exception_ptr e) {
-    if (!e) return;
-    try {
-      std::rethrow_exception(e);
-    } catch (const std::exception& ex) {
-      spdlog::error("{}: {}", what, ex.what());
-    }
-  };
-}
 
 struct Reply {
   http::status status = http::status::ok;

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "common/assert.hpp"
+#include "common/logging.hpp"
 
 extern char** environ;  // NOLINT(readability-redundant-declaration): unistd.h hides it in C++
 
@@ -36,20 +37,6 @@ constexpr std::size_t kMaxReadBytes = 64 * 1024;
 constexpr int kMaxInterimResponses = 4;
 // waitpid found no such child: someone else reaped it (or SIGCHLD is ignored).
 constexpr int kReapedElsewhere = -1;
-
-// Logs a coroutine that ended with an exception; never a bare `detached`.
-auto log_failure(std::string what) {
-  return [what = std::move(what)](std::exception_ptr e) {
-    if (!e) return;
-    try {
-      std::rethrow_exception(e);
-    } catch (const std::exception& ex) {
-      spdlog::error("{}: {}", what, ex.what());
-    } catch (...) {
-      spdlog::error("{}: unknown exception", what);
-    }
-  };
-}
 
 std::string errno_text(std::string_view what, int error) {
   return std::string(what) + ": " + std::strerror(error);
