@@ -234,8 +234,10 @@ int Standalone::start() {
     restarted_ = true;
     for (const auto& entry : state.value()->entries) {
       const config::StandaloneService* service = nullptr;
-      for (const auto& s : config_.standalone->services) {
-        if (s.namespace_ == entry.service.ns && s.name == entry.service.name) service = &s;
+      if (config_.standalone) {
+        for (const auto& s : config_.standalone->services) {
+          if (s.namespace_ == entry.service.ns && s.name == entry.service.name) service = &s;
+        }
       }
       if (!service) {
         spdlog::info("state file: {} is no longer configured; its addresses are released",
