@@ -36,44 +36,32 @@ bool is_valid_label_name(std::string_view name) {
                      [](char c) { return is_name_start(c) || is_digit(c); });
 }
 
-std::string escape_label_value(std::string_view value) {
+namespace {
+
+// The text format escapes backslash and newline everywhere, and the double quote in label
+// values (which are quoted).
+std::string escape(std::string_view text, bool quote) {
   std::string out;
-  out.reserve(value.size());
-  for (char c : value) {
-    switch (c) {
-      case '\\':
-        out += "\\\\";
-        break;
-      case '"':
-        out += "\\\"";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      default:
-        out += c;
+  out.reserve(text.size());
+  for (char c : text) {
+    if (c == '\\') {
+      out += "\\\\";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '"' && quote) {
+      out += "\\\"";
+    } else {
+      out += c;
     }
   }
   return out;
 }
 
-std::string escape_help(std::string_view help) {
-  std::string out;
-  out.reserve(help.size());
-  for (char c : help) {
-    switch (c) {
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
+}  // namespace
+
+std::string escape_label_value(std::string_view value) { return escape(value, true); }
+
+std::string escape_help(std::string_view help) { return escape(help, false); }
 
 // Go's strconv.FormatFloat(v, 'g', -1, 64), which Prometheus' own client writes: the shortest
 // digits that read back to the same double, in exponent form when the decimal exponent is
