@@ -20,7 +20,14 @@ from lab import Lab
 
 
 def say(text=""):
-    print(text, flush=True)
+    # A reader that goes away (`./scripts/demo | head`) must not cut the cleanup short: once
+    # stdout is gone the narration goes to /dev/null and the demo carries on.
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
 
 
 def run(demo):
