@@ -85,10 +85,10 @@ bool usable(const IpAddress& a) {
 
 // Router id and next hops for a peer: from the interface whose subnet holds the peer's
 // address (the one the session will leave by), else any non-loopback address.
-HostFacts host_facts(const config::Peer& peer, const std::string& node) {
+HostFacts host_facts(const config::Peer& peer, const std::string& node,
+                     const std::vector<HostAddress>& addresses) {
   HostFacts facts;
   facts.hostname = node;
-  const auto addresses = host_addresses();
   std::string interface;
   for (const auto& a : addresses) {
     if (!peer.address || a.address.family() != peer.address->family()) continue;
@@ -355,9 +355,10 @@ void Standalone::plan_and_apply() {
   }
   const Plan plan = daemon::plan(snapshot, node_);
 
+  const auto addresses = host_addresses();  // read once per plan, not once per peer
   std::set<std::string> desired;
   for (const auto& p : plan.peers) {
-    auto settings = to_peer_config(*p.peer, host_facts(*p.peer, node_), {restarted_});
+    auto settings = to_peer_config(*p.peer, host_facts(*p.peer, node_, addresses), {restarted_});
     const std::string address = p.peer->address ? p.peer->address->to_string() : p.peer->name;
     if (!settings) {
       if (peer_problems_.insert(address).second) {
