@@ -200,6 +200,18 @@ std::string_view to_string(SourceFormat format) {
   return "unknown";
 }
 
+std::string_view to_string(IpFamilyPolicy policy) {
+  switch (policy) {
+    case IpFamilyPolicy::kSingleStack:
+      return "SingleStack";
+    case IpFamilyPolicy::kPreferDualStack:
+      return "PreferDualStack";
+    case IpFamilyPolicy::kRequireDualStack:
+      return "RequireDualStack";
+  }
+  return "unknown";
+}
+
 const Pool* Config::find_pool(std::string_view name) const {
   for (const auto& p : pools) {
     if (p.name == name) return &p;

@@ -101,6 +101,9 @@ struct Peer {
   std::uint32_t local_asn = 0;
   std::string vrf;
   std::vector<LabelSelector> node_selectors;  // empty: every node
+  // vipd's own settings (ConfigMap and standalone keys, `vipd.io/` annotations on a BGPPeer):
+  bool passive = false;  // wait for the peer to connect, never dial (RFC 4271 §8.1.1)
+  bool gtsm = false;     // RFC 5082: send with TTL 255, accept only TTL 255 (one hop)
 
   bool is_ibgp() const { return dynamic_asn == DynamicAsn::kNone && my_asn == peer_asn; }
   friend bool operator==(const Peer&, const Peer&) = default;
@@ -175,6 +178,10 @@ struct HealthCheck {
 
 enum class TrafficPolicy : std::uint8_t { kCluster, kLocal };
 
+// Kubernetes' Service ipFamilyPolicy, spelled as Kubernetes spells it.
+enum class IpFamilyPolicy : std::uint8_t { kSingleStack, kPreferDualStack, kRequireDualStack };
+std::string_view to_string(IpFamilyPolicy policy);  // "SingleStack", ...
+
 struct StandaloneService {
   std::string name;
   std::string namespace_ = "default";
@@ -184,11 +191,26 @@ struct StandaloneService {
   std::string sharing_key;
   TrafficPolicy traffic_policy = TrafficPolicy::kCluster;
   std::optional<HealthCheck> health_check;
+  // As written (Kubernetes' ipFamilyPolicy and ipFamilies, the first family the primary); unset
+  // and empty when the file leaves them out, and always so with `addresses`. The daemon picks
+  // the defaults (PreferDualStack over the families the candidate pools offer).
+  std::optional<IpFamilyPolicy> ip_family_policy;
+  std::vector<Family> ip_families;
+  Labels labels;  // matched by pools' and BGP advertisements' service selectors
   friend bool operator==(const StandaloneService&, const StandaloneService&) = default;
 };
 
+// A member of the standalone cluster, for node selectors (and, later, layer-2 election).
+struct StandaloneNode {
+  std::string name;
+  Labels labels;  // holds kubernetes.io/hostname (= name unless the file sets it)
+  std::vector<IpAddress> addresses;
+  friend bool operator==(const StandaloneNode&, const StandaloneNode&) = default;
+};
+
 struct Standalone {
-  std::string node;  // empty: the host name, filled in by the daemon
+  std::string node;                   // empty: the host name, filled in by the daemon
+  std::vector<StandaloneNode> nodes;  // empty: the file lists no nodes
   std::vector<StandaloneService> services;
   friend bool operator==(const Standalone&, const Standalone&) = default;
 };
