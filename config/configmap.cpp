@@ -1,4 +1,5 @@
-// Front end for the MetalLB ConfigMap body (MetalLB <= v0.12) and the standalone file.
+// Front end for the MetalLB ConfigMap body (MetalLB <= v0.12), also the body of the standalone
+// file (standalone.cpp reads the standalone file's own keys).
 #include <algorithm>
 
 #include "config/front_ends.hpp"
@@ -37,8 +38,8 @@ std::string q(std::string_view s) { return "\"" + std::string(s) + "\""; }
 void read_peer(Reader& r, const Field& f, std::size_t index, Config& config) {
   MapReader m(r, f,
               {"peer-address", "peer-asn", "my-asn", "peer-port", "source-address", "hold-time",
-               "keepalive-time", "router-id", "password", "bfd-profile", "ebgp-multihop",
-               "node-selectors"});
+               "keepalive-time", "connect-time", "router-id", "password", "bfd-profile",
+               "ebgp-multihop", "node-selectors", "passive", "gtsm"});
   if (!m.is_map()) return;
   const auto mk = key("peers", config.peers.size());
   Peer p;
@@ -48,8 +49,10 @@ void read_peer(Reader& r, const Field& f, std::size_t index, Config& config) {
   for (const auto& [field, model] :
        {std::pair{"peer-address", "address"}, std::pair{"peer-asn", "peer_asn"},
         std::pair{"my-asn", "my_asn"}, std::pair{"hold-time", "hold_time"},
-        std::pair{"keepalive-time", "keepalive_time"}, std::pair{"password", "password"},
-        std::pair{"bfd-profile", "bfd_profile"}, std::pair{"ebgp-multihop", "ebgp_multihop"}}) {
+        std::pair{"keepalive-time", "keepalive_time"}, std::pair{"connect-time", "connect_time"},
+        std::pair{"password", "password"}, std::pair{"bfd-profile", "bfd_profile"},
+        std::pair{"ebgp-multihop", "ebgp_multihop"}, std::pair{"passive", "passive"},
+        std::pair{"gtsm", "gtsm"}}) {
     record(r, key(mk, model), m, field);
   }
   if (auto v = m.get("peer-address")) {
@@ -72,6 +75,8 @@ void read_peer(Reader& r, const Field& f, std::size_t index, Config& config) {
     if (auto d = read_duration(r, *v)) p.hold_time = *d;
   }
   if (auto v = m.get("keepalive-time")) p.keepalive_time = read_duration(r, *v);
+  // vipd's own (BGPPeer's connectTime): the ConnectRetry time.
+  if (auto v = m.get("connect-time")) p.connect_time = read_duration(r, *v);
   if (auto v = m.get("router-id")) {
     if (auto ip = read_ip(r, *v)) {
       if (!ip->is_v4()) r.error(v->node, v->path, "a BGP router ID is an IPv4 address");
@@ -82,8 +87,11 @@ void read_peer(Reader& r, const Field& f, std::size_t index, Config& config) {
   if (auto v = m.get("bfd-profile")) p.bfd_profile = read_string(r, *v).value_or("");
   if (auto v = m.get("ebgp-multihop")) p.ebgp_multihop = read_bool(r, *v).value_or(false);
   if (auto v = m.get("node-selectors")) {
-    p.node_selectors = read_selectors(r, *v, KeyStyle::kKebab);
+    p.node_selectors = read_selectors(r, *v, KeyStyle::kKebab, key(mk, "node_selectors"));
   }
+  // vipd's own: passive listen and GTSM.
+  if (auto v = m.get("passive")) p.passive = read_bool(r, *v).value_or(false);
+  if (auto v = m.get("gtsm")) p.gtsm = read_bool(r, *v).value_or(false);
   config.peers.push_back(std::move(p));
 }
 
@@ -143,7 +151,8 @@ void read_pool(Reader& r, const Field& f, Config& config, int& bgp_ads, int& l2_
               "a layer2 address pool cannot have bgp-advertisements (they apply to protocol bgp)");
     }
     L2Advertisement ad{.name = "l2advertisement" + std::to_string(++l2_ads), .pools = {pool.name}};
-    r.record(key("l2_advertisements", config.l2_advertisements.size()), f.node, f.path);
+    // The advertisement is the protocol written: checks on it point there.
+    record(r, key("l2_advertisements", config.l2_advertisements.size()), m, "protocol");
     config.l2_advertisements.push_back(std::move(ad));
   } else if (protocol == "bgp") {
     const auto add = [&](BgpAdvertisement ad, const YAML::Node& node, const std::string& path) {
@@ -191,11 +200,10 @@ void read_pool(Reader& r, const Field& f, Config& config, int& bgp_ads, int& l2_
                                         optional("communities", ad.communities)};
         for (const auto& [other, path] : written) {
           if (other == as_written) {
-            // MetalLB v0.12 refused identical advertisements in its AddressPool resource; the
-            // resources a ConfigMap converts to are accepted by current MetalLB. Either way
-            // the second one adds nothing.
-            r.warning(item.node, item.path,
-                      "identical to " + path + "; the routes are announced once");
+            // MetalLB <= v0.12, which reads the ConfigMap, refuses the file.
+            r.error(item.node, item.path,
+                    "identical to " + path +
+                        "; MetalLB refuses identical advertisements in one pool: remove one");
             break;
           }
         }
@@ -256,73 +264,6 @@ void read_communities(Reader& r, const Field& f, Config& config) {
   }
 }
 
-void read_service(Reader& r, const Field& f, Config& config) {
-  MapReader m(r, f,
-              {"name", "namespace", "addresses", "pool", "ports", "sharing-key", "traffic-policy",
-               "health-check"});
-  if (!m.is_map()) return;
-  auto& services = config.standalone->services;
-  const auto mk = key("services", services.size());
-  r.record(mk, f.node, f.path);
-  StandaloneService s;
-  record(r, key(mk, "name"), m, "name");
-  if (auto v = m.get("name")) {
-    s.name = read_string(r, *v).value_or("");
-    if (s.name.empty()) r.error(v->node, v->path, "service name must not be empty");
-  } else {
-    r.error(f.node, f.path, "missing required field \"name\"");
-  }
-  if (auto v = m.get("namespace")) s.namespace_ = read_string(r, *v).value_or("default");
-  if (auto v = m.get("addresses")) {
-    read_list(r, *v, [&](const Field& item, std::size_t) {
-      if (auto ip = read_ip(r, item)) {
-        r.record(key(key(mk, "addresses"), s.addresses.size()), item.node, item.path);
-        s.addresses.push_back(*ip);
-      }
-    });
-  }
-  record(r, key(mk, "pool"), m, "pool");
-  if (auto v = m.get("pool")) s.pool = read_string(r, *v).value_or("");
-  if (auto v = m.get("ports")) {
-    read_list(r, *v, [&](const Field& item, std::size_t) {
-      MapReader p(r, item, {"port", "protocol"});
-      if (!p.is_map()) return;
-      ServicePort port;
-      if (auto n = p.get("port")) {
-        port.port = static_cast<std::uint16_t>(read_int(r, *n, 1, 65535).value_or(0));
-      } else {
-        p.require("port");
-      }
-      if (auto pr = p.get("protocol")) {
-        port.protocol = read_string(r, *pr).value_or("TCP");
-        if (port.protocol != "TCP" && port.protocol != "UDP" && port.protocol != "SCTP") {
-          const auto hint = did_you_mean(port.protocol, {"TCP", "UDP", "SCTP"});
-          r.error(pr->node, pr->path,
-                  "invalid protocol " + q(port.protocol) + ": must be TCP, UDP or SCTP" +
-                      (hint.empty() ? "" : "; " + hint));
-        }
-      }
-      r.record(key(key(mk, "ports"), s.ports.size()), item.node, item.path);
-      s.ports.push_back(port);
-    });
-  }
-  if (auto v = m.get("sharing-key")) s.sharing_key = read_string(r, *v).value_or("");
-  record(r, key(mk, "traffic_policy"), m, "traffic-policy");
-  if (auto v = m.get("traffic-policy")) {
-    const auto text = read_string(r, *v).value_or("");
-    if (text == "Local") {
-      s.traffic_policy = TrafficPolicy::kLocal;
-    } else if (text != "Cluster") {
-      const auto hint = did_you_mean(text, {"Cluster", "Local"});
-      r.error(v->node, v->path,
-              "invalid traffic-policy " + q(text) + ": must be Cluster or Local" +
-                  (hint.empty() ? "" : "; " + hint));
-    }
-  }
-  if (auto v = m.get("health-check")) s.health_check = read_health_check(r, *v);
-  services.push_back(std::move(s));
-}
-
 }  // namespace
 
 std::optional<AddressBlock> read_address_block(Reader& r, const Field& f) {
@@ -353,12 +294,9 @@ std::optional<AddressBlock> read_address_block(Reader& r, const Field& f) {
 
 void read_configmap_body(Reader& r, const YAML::Node& root, Config& config, bool standalone) {
   std::vector<std::string> keys = {"peers", "bgp-communities", "address-pools", "bfd-profiles"};
-  if (standalone) {
-    keys.push_back("node");
-    keys.push_back("services");
-    config.standalone.emplace();
-  }
+  if (standalone) keys.insert(keys.end(), kStandaloneKeys.begin(), kStandaloneKeys.end());
   MapReader m(r, Field{root, ""}, keys);
+  if (standalone) config.standalone.emplace();
   if (!m.is_map()) return;
   if (auto v = m.get("bfd-profiles")) {
     read_list(r, *v, [&](const Field& item, std::size_t) { read_bfd_profile(r, item, config); });
@@ -372,12 +310,7 @@ void read_configmap_body(Reader& r, const YAML::Node& root, Config& config, bool
     read_list(r, *v,
               [&](const Field& item, std::size_t) { read_pool(r, item, config, bgp_ads, l2_ads); });
   }
-  if (standalone) {
-    if (auto v = m.get("node")) config.standalone->node = read_string(r, *v).value_or("");
-    if (auto v = m.get("services")) {
-      read_list(r, *v, [&](const Field& item, std::size_t) { read_service(r, item, config); });
-    }
-  }
+  if (standalone) read_standalone_part(r, m, config);
 }
 
 }  // namespace vipd::config::detail

@@ -66,9 +66,16 @@ class Emitter {
  public:
   explicit Emitter(std::string_view ns) : ns_(ns) {}
 
-  void begin(std::string_view api_version, std::string_view kind, std::string_view name) {
+  void begin(std::string_view api_version, std::string_view kind, std::string_view name,
+             const std::vector<std::pair<std::string, std::string>>& annotations = {}) {
     out_ += "apiVersion: " + std::string(api_version) + "\nkind: " + std::string(kind) +
-            "\nmetadata:\n  name: " + scalar(name) + "\n  namespace: " + scalar(ns_) + "\nspec:\n";
+            "\nmetadata:\n  name: " + scalar(name) + "\n  namespace: " + scalar(ns_) + "\n";
+    if (!annotations.empty()) {
+      out_ += "  annotations:\n";
+      for (const auto& [k, v] : annotations)
+        out_ += "    " + scalar(k) + ": " + scalar(v, true) + "\n";
+    }
+    out_ += "spec:\n";
   }
   void end() { out_ += "---\n"; }
   void line(int indent, std::string_view text) {
@@ -160,11 +167,16 @@ Result<std::string> emit_resources(const Config& config, std::string_view namesp
 
   Emitter e(namespace_name);
   for (const auto& p : config.peers) {
-    e.begin("metallb.io/v1beta2", "BGPPeer", p.name);
+    // vipd's own settings have no BGPPeer field: they travel as vipd.io/ annotations.
+    std::vector<std::pair<std::string, std::string>> annotations;
+    if (p.gtsm) annotations.emplace_back("vipd.io/gtsm", "true");
+    if (p.passive) annotations.emplace_back("vipd.io/passive", "true");
+    e.begin("metallb.io/v1beta2", "BGPPeer", p.name, annotations);
     if (!p.bfd_profile.empty()) {
       e.line(2, "bfdProfile: " + scalar(bfd_names.count(p.bfd_profile) ? bfd_names.at(p.bfd_profile)
                                                                        : p.bfd_profile));
     }
+    if (p.connect_time) e.line(2, "connectTime: " + format_duration(*p.connect_time));
     if (p.ebgp_multihop) e.line(2, "ebgpMultiHop: true");
     if (p.hold_time) e.line(2, "holdTime: " + format_duration(*p.hold_time));
     if (p.keepalive_time) e.line(2, "keepaliveTime: " + format_duration(*p.keepalive_time));
@@ -235,7 +247,9 @@ Result<std::string> emit_resources(const Config& config, std::string_view namesp
 
 Result<std::string> convert_configmap(std::string_view text, std::string file_name,
                                       std::string_view namespace_name) {
-  VIPD_TRY(auto config, load_text(text, std::move(file_name), InputFormat::kConfigMap));
+  // MetalLB's rules, not what vipd runs: every setting carries over (load.hpp, Purpose).
+  VIPD_TRY(auto config,
+           load_text(text, std::move(file_name), InputFormat::kConfigMap, Purpose::kTranslate));
   return emit_resources(config, namespace_name);
 }
 

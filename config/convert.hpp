@@ -1,8 +1,11 @@
 #pragma once
 // ConfigMap → MetalLB resources: what MetalLB's own converter produces, so users can move to
 // the resource format. Input is a ConfigMap (whole, or its bare `config` body); a ConfigMap
-// with any error is not converted. Names become valid resource names (lower case, other
-// characters as '-', no leading digits, at most 63 characters), and references follow them.
+// with any error is not converted. Settings MetalLB accepts and vipd does not run yet (BFD) are
+// converted too. vipd's own peer settings become BGPPeer annotations (vipd.io/passive,
+// vipd.io/gtsm) and connect-time becomes connectTime. Names become valid resource names (lower
+// case, other characters as '-', no leading digits, at most 63 characters), and references
+// follow them.
 
 #include <string>
 #include <string_view>

@@ -42,6 +42,14 @@ void read_bfd_settings(Reader& r, const MapReader& m, const std::string& model_k
 // A standalone service's `health-check`: exactly one of tcp, http or exec, with its timers.
 std::optional<HealthCheck> read_health_check(Reader& r, const Field& f);
 
+// The standalone file's own keys: node, nodes and services.
+extern const std::vector<std::string> kStandaloneKeys;
+// Reads them from a mapping that allows them (the body, or the plain document beside resources)
+// into `config.standalone`.
+void read_standalone_part(Reader& r, const MapReader& m, Config& config);
+// The one plain document of a standalone file written as MetalLB resources: only those keys.
+void read_standalone_document(Reader& r, const YAML::Node& document, Config& config);
+
 // Whether a document is a Kubernetes object (it has `apiVersion` or `kind`).
 bool is_kubernetes_object(const YAML::Node& document);
 

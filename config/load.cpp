@@ -87,8 +87,8 @@ bool is_legacy_configmap(const YAML::Node& doc) {
 
 class Loader {
  public:
-  Loader(std::string_view text, std::string file, InputFormat format)
-      : text_(text), diagnostics_(std::move(file)), requested_(format) {}
+  Loader(std::string_view text, std::string file, InputFormat format, Purpose purpose)
+      : text_(text), diagnostics_(std::move(file)), requested_(format), purpose_(purpose) {}
 
   CheckResult run() {
     CheckResult result;
@@ -102,7 +102,12 @@ class Loader {
     } catch (const std::exception& e) {
       diagnostics_.error(Position{}, "", std::string("cannot read the file: ") + e.what());
     }
-    if (!diagnostics_.has_errors()) validate(config, result.format, origins_, diagnostics_);
+    if (!diagnostics_.has_errors()) {
+      validate(config, result.format, origins_, diagnostics_);
+      if (purpose_ == Purpose::kRun) {
+        refuse_unsupported(config, result.format, origins_, diagnostics_);
+      }
+    }
     if (!diagnostics_.has_errors()) result.config = std::move(config);
     result.diagnostics = diagnostics_.sorted();
     return result;
@@ -127,13 +132,7 @@ class Loader {
                    "expected MetalLB resources (documents with apiVersion and kind)");
       return SourceFormat::kResources;
     }
-    if (kubernetes) {
-      if (requested_ == InputFormat::kStandalone) {
-        reader.error(docs.front(), "", "a standalone file is one mapping, not Kubernetes objects");
-        return SourceFormat::kStandalone;
-      }
-      return read_objects(docs, config);
-    }
+    if (kubernetes) return read_objects(docs, config);
     if (docs.size() > 1) {
       reader.error(
           docs[1], "",
@@ -142,7 +141,9 @@ class Loader {
     const YAML::Node root = docs.empty() ? YAML::Node() : docs.front();
     const bool standalone =
         requested_ == InputFormat::kStandalone ||
-        (requested_ == InputFormat::kAuto && (has_key(root, "node") || has_key(root, "services")));
+        (requested_ == InputFormat::kAuto &&
+         std::any_of(detail::kStandaloneKeys.begin(), detail::kStandaloneKeys.end(),
+                     [&](const std::string& k) { return has_key(root, k); }));
     detail::read_configmap_body(reader, root, config, standalone);
     return standalone ? SourceFormat::kStandalone : SourceFormat::kConfigMap;
   }
@@ -153,12 +154,17 @@ class Loader {
     return SourceFormat::kConfigMap;
   }
 
+  // Kubernetes objects: one MetalLB ConfigMap, or MetalLB resources, these with at most one plain
+  // document (a mapping without apiVersion and kind) holding the standalone file's own keys.
   SourceFormat read_objects(const std::vector<YAML::Node>& docs, Config& config) {
     Reader reader(diagnostics_, origins_);
     std::optional<std::size_t> legacy;
     bool resources = false;
+    std::vector<std::size_t> plain;
     for (std::size_t i = 0; i < docs.size(); ++i) {
-      if (is_legacy_configmap(docs[i])) {
+      if (docs[i].IsMap() && !detail::is_kubernetes_object(docs[i])) {
+        plain.push_back(i);
+      } else if (is_legacy_configmap(docs[i])) {
         if (legacy) {
           reader.error(docs[i], "documents[" + std::to_string(i) + "]",
                        "more than one MetalLB ConfigMap in one file");
@@ -174,6 +180,19 @@ class Loader {
                    "a file holds either a MetalLB ConfigMap or MetalLB resources, not both");
       return SourceFormat::kResources;
     }
+    if (legacy && !plain.empty()) {
+      reader.error(docs[plain.front()], "documents[" + std::to_string(plain.front()) + "]",
+                   "a plain document (node, nodes, services) goes beside MetalLB resources, not "
+                   "beside a ConfigMap: write the standalone file as the ConfigMap's body plus "
+                   "node, nodes and services, or as resources plus this document");
+      return SourceFormat::kStandalone;
+    }
+    if (legacy && requested_ == InputFormat::kStandalone) {
+      reader.error(docs[*legacy], "documents[" + std::to_string(*legacy) + "]",
+                   "a standalone file is not a ConfigMap: write its body (the text under "
+                   "data.config) plus node, nodes and services");
+      return SourceFormat::kStandalone;
+    }
     if (legacy && requested_ != InputFormat::kResources) {
       for (std::size_t i = 0; i < docs.size(); ++i) {
         if (i != *legacy) {
@@ -188,8 +207,27 @@ class Loader {
       reader.error(docs.front(), "", "expected a ConfigMap with a data.config key");
       return SourceFormat::kConfigMap;
     }
-    for (std::size_t i = 0; i < docs.size(); ++i) detail::read_resource(reader, docs[i], i, config);
-    return SourceFormat::kResources;
+    if (!plain.empty() && requested_ == InputFormat::kResources) {
+      reader.error(docs[plain.front()], "documents[" + std::to_string(plain.front()) + "]",
+                   "a plain document (node, nodes, services) beside MetalLB resources makes a "
+                   "standalone file: check it as one (--format standalone or auto)");
+      return SourceFormat::kResources;
+    }
+    if (plain.size() > 1) {
+      reader.error(docs[plain[1]], "documents[" + std::to_string(plain[1]) + "]",
+                   "a second plain document: beside MetalLB resources the standalone file has "
+                   "one document with node, nodes and services; merge them");
+    }
+    for (std::size_t i = 0; i < docs.size(); ++i) {
+      if (!plain.empty() && i == plain.front()) {
+        detail::read_standalone_document(reader, docs[i], config);
+      } else if (std::find(plain.begin(), plain.end(), i) == plain.end()) {
+        detail::read_resource(reader, docs[i], i, config);
+      }
+    }
+    // `--format standalone` with resources only: a standalone file with no services yet.
+    if (requested_ == InputFormat::kStandalone && !config.standalone) config.standalone.emplace();
+    return config.standalone ? SourceFormat::kStandalone : SourceFormat::kResources;
   }
 
   void read_wrapped_configmap(const YAML::Node& doc, Config& config) {
@@ -218,6 +256,7 @@ class Loader {
   Diagnostics diagnostics_;
   Origins origins_;
   InputFormat requested_;
+  Purpose purpose_;
 };
 
 }  // namespace
@@ -237,8 +276,9 @@ std::size_t CheckResult::error_count() const {
                     [](const Diagnostic& d) { return d.severity == Severity::kError; }));
 }
 
-CheckResult check_text(std::string_view text, std::string file_name, InputFormat format) {
-  return Loader(text, std::move(file_name), format).run();
+CheckResult check_text(std::string_view text, std::string file_name, InputFormat format,
+                       Purpose purpose) {
+  return Loader(text, std::move(file_name), format, purpose).run();
 }
 
 Result<std::string> read_config_file(const std::string& path) {
@@ -258,7 +298,7 @@ Result<std::string> read_config_file(const std::string& path) {
   return text;
 }
 
-CheckResult check_file(const std::string& path, InputFormat format) {
+CheckResult check_file(const std::string& path, InputFormat format, Purpose purpose) {
   auto text = read_config_file(path);
   if (!text) {
     CheckResult result;
@@ -266,11 +306,12 @@ CheckResult check_file(const std::string& path, InputFormat format) {
     result.diagnostics.push_back({Severity::kError, path, {}, {}, text.error().message()});
     return result;
   }
-  return check_text(text.value(), path, format);
+  return check_text(text.value(), path, format, purpose);
 }
 
-Result<Config> load_text(std::string_view text, std::string file_name, InputFormat format) {
-  auto result = check_text(text, std::move(file_name), format);
+Result<Config> load_text(std::string_view text, std::string file_name, InputFormat format,
+                         Purpose purpose) {
+  auto result = check_text(text, std::move(file_name), format, purpose);
   if (result.config) return std::move(*result.config);
   std::string message;
   for (const auto& d : result.diagnostics) {

@@ -32,6 +32,7 @@ struct Object {
   std::string version;  // v1beta1 or v1beta2
   std::string name;
   Labels labels;
+  std::map<std::string, Field, std::less<>> vipd_annotations;  // vipd.io/ ones, known for the kind
   std::string prefix;  // "IPAddressPool(example)": the start of every path in this object
   YAML::Node node;
 };
@@ -50,9 +51,50 @@ std::vector<std::string> read_names(Reader& r, const MapReader& m, std::string_v
   return out;
 }
 
-std::vector<LabelSelector> selectors(Reader& r, const MapReader& m, std::string_view field) {
-  if (auto v = m.get(field)) return read_selectors(r, *v, KeyStyle::kCamel);
+std::vector<LabelSelector> selectors(Reader& r, const MapReader& m, std::string_view field,
+                                     const std::string& model_key = {}) {
+  if (auto v = m.get(field)) return read_selectors(r, *v, KeyStyle::kCamel, model_key);
   return {};
+}
+
+// vipd's own settings on a MetalLB object, as annotations (the CRDs have no field for them).
+struct VipdAnnotation {
+  const char* kind;
+  const char* name;
+  bool Peer::*field;
+  const char* model;  // the model field, for origins
+};
+constexpr VipdAnnotation kVipdAnnotations[] = {
+    {"BGPPeer", "vipd.io/passive", &Peer::passive, "passive"},
+    {"BGPPeer", "vipd.io/gtsm", &Peer::gtsm, "gtsm"},
+};
+constexpr std::string_view kVipdPrefix = "vipd.io/";
+
+// The object's vipd.io/ annotations: the ones known for its kind are kept for its reader; any
+// other is an error, so a misspelt one is never ignored. Other annotations are not vipd's.
+void read_annotations(Reader& r, const Field& f, Object& o) {
+  if (!f.node.IsMap()) {
+    r.error(f.node, f.path, "expected a mapping of annotations");
+    return;
+  }
+  std::vector<std::string> known;
+  for (const auto& a : kVipdAnnotations) known.emplace_back(a.name);
+  for (auto it = f.node.begin(); it != f.node.end(); ++it) {
+    if (!it->first.IsScalar() || it->first.Scalar().rfind(kVipdPrefix, 0) != 0) continue;
+    const auto& name = it->first.Scalar();
+    const Field value{it->second, key(f.path, name)};
+    const bool ok = std::any_of(std::begin(kVipdAnnotations), std::end(kVipdAnnotations),
+                                [&](const auto& a) { return o.kind == a.kind && name == a.name; });
+    if (ok) {
+      o.vipd_annotations.emplace(name, value);
+      continue;
+    }
+    const auto hint = did_you_mean(name, known);
+    r.error(it->first, value.path,
+            "unknown annotation " + q(name) + " on a " + o.kind +
+                ": vipd reads vipd.io/passive and vipd.io/gtsm, on a BGPPeer" +
+                (hint.empty() ? "" : "; " + hint));
+  }
 }
 
 void read_pool(Reader& r, const Object& o, const Field& spec, Config& config) {
@@ -79,6 +121,7 @@ void read_pool(Reader& r, const Object& o, const Field& spec, Config& config) {
     if (auto p = s.get("priority"))
       a.priority = static_cast<int>(read_int(r, *p, -kI32 - 1, kI32).value_or(0));
     a.namespaces = read_names(r, s, "namespaces", key(key(mk, "service_allocation"), "namespaces"));
+    record(r, key(key(mk, "service_allocation"), "namespace_selectors"), s, "namespaceSelectors");
     a.namespace_selectors = selectors(r, s, "namespaceSelectors");
     a.service_selectors = selectors(r, s, "serviceSelectors");
     pool.service_allocation = std::move(a);
@@ -110,7 +153,7 @@ void read_bgp_advertisement(Reader& r, const Object& o, const Field& spec, Confi
   a.communities = read_names(r, m, "communities", key(mk, "communities"));
   a.pools = read_names(r, m, "ipAddressPools", key(mk, "pools"));
   a.pool_selectors = selectors(r, m, "ipAddressPoolSelectors");
-  a.node_selectors = selectors(r, m, "nodeSelectors");
+  a.node_selectors = selectors(r, m, "nodeSelectors", key(mk, "node_selectors"));
   a.peers = read_names(r, m, "peers", key(mk, "peers"));
   a.service_selectors = selectors(r, m, "serviceSelectors");
   config.bgp_advertisements.push_back(std::move(a));
@@ -212,7 +255,9 @@ void read_peer(Reader& r, const Object& o, const Field& spec, Config& config) {
         std::pair{"keepaliveTime", "keepalive_time"}, std::pair{"connectTime", "connect_time"},
         std::pair{"password", "password"}, std::pair{"passwordSecret", "password_secret"},
         std::pair{"bfdProfile", "bfd_profile"}, std::pair{"ebgpMultiHop", "ebgp_multihop"},
-        std::pair{"dynamicASN", "dynamic_asn"}, std::pair{"interface", "interface"}}) {
+        std::pair{"dynamicASN", "dynamic_asn"}, std::pair{"interface", "interface"},
+        std::pair{"vrf", "vrf"}, std::pair{"localASN", "local_asn"},
+        std::pair{"disableMP", "disable_mp"}}) {
     record(r, key(mk, model), m, field);
   }
   Peer p{.name = o.name};
@@ -274,7 +319,25 @@ void read_peer(Reader& r, const Object& o, const Field& spec, Config& config) {
       r.error(v->node, v->path, "VRF name contains a line break");
     }
   }
-  p.node_selectors = selectors(r, m, "nodeSelectors");
+  p.node_selectors = selectors(r, m, "nodeSelectors", key(mk, "node_selectors"));
+  for (const auto& a : kVipdAnnotations) {
+    const auto it = o.vipd_annotations.find(a.name);
+    if (it == o.vipd_annotations.end()) {
+      r.record(key(mk, a.model), o.node, o.prefix);
+      continue;
+    }
+    const auto& f = it->second;
+    r.record(key(mk, a.model), f.node, f.path);
+    // Annotation values are text: "true" or "false".
+    const auto text = read_string(r, f);
+    if (text == "true" || text == "false") {
+      p.*a.field = *text == "true";
+    } else if (text || f.node.IsNull()) {
+      r.error(f.node, f.path,
+              "invalid value " + q(text.value_or("")) + " for " + a.name +
+                  ": write \"true\" or \"false\"");
+    }
+  }
   config.peers.push_back(std::move(p));
 }
 
@@ -377,6 +440,9 @@ void read_resource(Reader& r, const YAML::Node& document, std::size_t index, Con
       meta.require("name");
     }
     if (auto l = meta.get("labels")) o.labels = read_labels(r, *l).value_or(Labels{});
+    if (auto a = meta.get("annotations")) {
+      read_annotations(r, Field{a->node, prefix + ".metadata.annotations"}, o);
+    }
   } else {
     r.error(document, doc_path, "missing required field \"metadata\" (with a name)");
   }

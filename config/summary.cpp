@@ -42,6 +42,9 @@ std::string peer_line(const Peer& p) {
   out += ", local AS " + std::to_string(p.my_asn);
   if (p.hold_time) out += ", hold " + format_duration(*p.hold_time);
   if (p.keepalive_time) out += ", keepalive " + format_duration(*p.keepalive_time);
+  if (p.connect_time) out += ", connect " + format_duration(*p.connect_time);
+  if (p.passive) out += ", passive";
+  if (p.gtsm) out += ", GTSM";
   if (!p.bfd_profile.empty()) out += ", BFD " + p.bfd_profile;
   if (!p.node_selectors.empty())
     out += ", " + std::to_string(p.node_selectors.size()) + " node selector(s)";
@@ -54,6 +57,42 @@ std::string pools_of(const std::vector<std::string>& pools,
   std::string out = pools.empty() ? "" : "pools " + join(pools);
   if (!selectors.empty()) {
     out += (out.empty() ? "" : " + ") + std::to_string(selectors.size()) + " pool selector(s)";
+  }
+  return out;
+}
+
+std::string labels_text(const Labels& labels) {
+  std::vector<std::string> pairs;
+  for (const auto& [k, v] : labels) pairs.push_back(k + "=" + v);
+  return join(pairs);
+}
+
+boost::json::object labels_json(const Labels& labels) {
+  boost::json::object o;
+  for (const auto& [k, v] : labels) o[k] = v;
+  return o;
+}
+
+boost::json::array addresses_json(const std::vector<IpAddress>& addresses) {
+  boost::json::array out;
+  for (const auto& a : addresses) out.push_back(boost::json::string(a.to_string()));
+  return out;
+}
+
+std::string addresses_text(const std::vector<IpAddress>& addresses) {
+  std::vector<std::string> out;
+  for (const auto& a : addresses) out.push_back(a.to_string());
+  return join(out);
+}
+
+// "ip-family-policy RequireDualStack [IPv6, IPv4]", or "" when neither is written.
+std::string families_text(const StandaloneService& s) {
+  std::string out;
+  if (s.ip_family_policy) out = "ip-family-policy " + std::string(to_string(*s.ip_family_policy));
+  if (!s.ip_families.empty()) {
+    std::vector<std::string> names;
+    for (const auto f : s.ip_families) names.emplace_back(to_string(f));
+    out += (out.empty() ? "ip-families [" : " [") + join(names) + "]";
   }
   return out;
 }
@@ -175,9 +214,12 @@ boost::json::object summary_json(const Config& c) {
                           {"my_asn", p.my_asn},
                           {"peer_asn", p.peer_asn},
                           {"bfd_profile", p.bfd_profile},
-                          {"ebgp_multihop", p.ebgp_multihop}};
+                          {"ebgp_multihop", p.ebgp_multihop},
+                          {"passive", p.passive},
+                          {"gtsm", p.gtsm}};
     if (p.hold_time) o["hold_time"] = format_duration(*p.hold_time);
     if (p.keepalive_time) o["keepalive_time"] = format_duration(*p.keepalive_time);
+    if (p.connect_time) o["connect_time"] = format_duration(*p.connect_time);
     peers.push_back(std::move(o));
   }
   boost::json::array bgp;
@@ -212,18 +254,28 @@ boost::json::object summary_json(const Config& c) {
   if (c.standalone) {
     boost::json::array services;
     for (const auto& s : c.standalone->services) {
-      boost::json::array addresses;
-      for (const auto& a : s.addresses) addresses.push_back(boost::json::string(a.to_string()));
+      boost::json::array families;
+      for (const auto f : s.ip_families) families.push_back(boost::json::string(to_string(f)));
       boost::json::object service{
           {"name", s.name},
           {"namespace", s.namespace_},
-          {"addresses", addresses},
+          {"labels", labels_json(s.labels)},
+          {"addresses", addresses_json(s.addresses)},
           {"pool", s.pool},
+          {"ip_families", families},
           {"traffic_policy", s.traffic_policy == TrafficPolicy::kLocal ? "Local" : "Cluster"}};
+      if (s.ip_family_policy) service["ip_family_policy"] = to_string(*s.ip_family_policy);
       if (s.health_check) service["health_check"] = health_check_json(*s.health_check);
       services.push_back(std::move(service));
     }
+    boost::json::array nodes;
+    for (const auto& n : c.standalone->nodes) {
+      nodes.push_back({{"name", n.name},
+                       {"labels", labels_json(n.labels)},
+                       {"addresses", addresses_json(n.addresses)}});
+    }
     out["node"] = c.standalone->node;
+    out["nodes"] = nodes;
     out["services"] = services;
   }
   return out;
@@ -279,13 +331,22 @@ std::string text_report(const CheckResult& result) {
   }
   if (c.standalone) {
     out += "  node: " + (c.standalone->node.empty() ? "(host name)" : c.standalone->node) + "\n";
+    if (!c.standalone->nodes.empty()) {
+      out += "  nodes: " + std::to_string(c.standalone->nodes.size()) + "\n";
+      for (const auto& n : c.standalone->nodes) {
+        out += "    " + n.name + ": " +
+               (n.addresses.empty() ? "no addresses" : addresses_text(n.addresses)) + " (labels " +
+               labels_text(n.labels) + ")\n";
+      }
+    }
     out += "  services: " + std::to_string(c.standalone->services.size()) + "\n";
     for (const auto& s : c.standalone->services) {
-      std::vector<std::string> addresses;
-      for (const auto& a : s.addresses) addresses.push_back(a.to_string());
+      const auto families = families_text(s);
       out += "    " + s.namespace_ + "/" + s.name + ": " +
-             (addresses.empty() ? "allocated" : join(addresses)) +
+             (s.addresses.empty() ? "allocated" : addresses_text(s.addresses)) +
              (s.pool.empty() ? "" : " from pool " + s.pool) +
+             (families.empty() ? "" : ", " + families) +
+             (s.labels.empty() ? "" : ", labels " + labels_text(s.labels)) +
              (s.traffic_policy == TrafficPolicy::kLocal ? ", traffic-policy Local" : "") +
              (s.health_check ? ", health check " + health_check_line(*s.health_check) : "") + "\n";
     }

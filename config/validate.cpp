@@ -5,28 +5,20 @@
 
 #include "common/format.hpp"
 #include "config/advertisement_overlap.hpp"
+#include "config/checks.hpp"
 
 namespace vipd::config {
 namespace {
 
 using std::chrono::seconds;
 
-std::string q(std::string_view s) { return "\"" + std::string(s) + "\""; }
+std::string q(std::string_view s) { return detail::quoted(s); }
+using detail::each_duplicate;
 
-// Each repeated value in a list of names, with the index of its first occurrence. In
-// O(n log n): a list may hold a million names.
-template <class F>
-void each_duplicate(const std::vector<std::string>& values, F&& on_duplicate) {
-  std::map<std::string_view, std::size_t> first;
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    if (auto [it, fresh] = first.emplace(values[i], i); !fresh) on_duplicate(i, it->second);
-  }
-}
-
-class Validator {
+// MetalLB's rules across objects, and vipd's on the settings it adds to them.
+class Validator : detail::Checks {
  public:
-  Validator(const Config& c, SourceFormat f, const Origins& o, Diagnostics& d)
-      : config_(c), format_(f), origins_(o), out_(d) {}
+  using Checks::Checks;
 
   void run() {
     pools();
@@ -34,23 +26,11 @@ class Validator {
     peers();
     bgp_advertisements();
     local_prefs();
+    bfd_echo_on_ipv6();
     l2_advertisements();
-    if (config_.standalone) services();
   }
 
  private:
-  Origin at(const std::string& k) const { return origins_.find(k); }
-  void error(const std::string& k, std::string message) { out_.error(at(k), std::move(message)); }
-  void warning(const std::string& k, std::string message) {
-    out_.warning(at(k), std::move(message));
-  }
-
-  std::vector<std::string> pool_names() const {
-    std::vector<std::string> names;
-    for (const auto& p : config_.pools) names.push_back(p.name);
-    return names;
-  }
-
   void pools() {
     std::map<std::string, std::size_t, std::less<>> seen;
     struct Entry {
@@ -150,13 +130,14 @@ class Validator {
       }
       if (p.my_asn == 0) error(key(pk, "my_asn"), "missing local ASN");
       if (p.peer_asn == 0 && p.dynamic_asn == DynamicAsn::kNone) {
-        error(key(pk, "peer_asn"), "missing peer ASN (or dynamicASN)");
+        error(key(pk, "peer_asn"), "missing peer ASN (peer-asn, or peerASN in a BGPPeer)");
       }
       if (p.peer_asn != 0 && p.dynamic_asn != DynamicAsn::kNone) {
         error(key(pk, "dynamic_asn"), "both peer ASN and dynamicASN are set");
       }
       if (!p.address && p.interface.empty()) {
-        error(key(pk, "address"), "peer has no address (or interface)");
+        error(key(pk, "address"),
+              "peer has no address (peer-address, or peerAddress in a BGPPeer)");
       }
       if (p.address && !p.interface.empty()) {
         error(key(pk, "interface"), "peer has both an address and an interface");
@@ -207,11 +188,16 @@ class Validator {
 
   // MetalLB: a missing hold time is 3 keepalives, a missing keepalive a third of the hold time;
   // the hold time (whole seconds) is 0 or at least 3 s; the keepalive is at most the hold time.
+  // The connect time follows the BGPPeer CRD: whole seconds, 1s to 65535s.
   void timers(const Peer& p, const std::string& pk) {
     for (const auto& [field, value] :
-         {std::pair{"hold_time", p.hold_time}, std::pair{"keepalive_time", p.keepalive_time},
-          std::pair{"connect_time", p.connect_time}}) {
+         {std::pair{"hold_time", p.hold_time}, std::pair{"keepalive_time", p.keepalive_time}}) {
       if (value && value->count() < 0) error(key(pk, field), "must not be negative");
+    }
+    if (const auto t = p.connect_time;
+        t && (*t < seconds(1) || *t > seconds(65535) || *t % seconds(1) != Duration(0))) {
+      error(key(pk, "connect_time"), "invalid connect time " + format_duration(*t) +
+                                         ": must be whole seconds between 1s and 65535s");
     }
     if (!p.hold_time && !p.keepalive_time) return;
     const auto hold = p.hold_time ? *p.hold_time : *p.keepalive_time * 3;
@@ -226,21 +212,6 @@ class Validator {
                                            " is longer than the hold time " +
                                            format_duration(hold));
     }
-  }
-
-  std::vector<std::size_t> selected_pools(const std::vector<std::string>& names,
-                                          const std::vector<LabelSelector>& selectors) const {
-    std::vector<std::size_t> out;
-    for (std::size_t i = 0; i < config_.pools.size(); ++i) {
-      const auto& pool = config_.pools[i];
-      const bool all = names.empty() && selectors.empty();
-      const bool named = std::find(names.begin(), names.end(), pool.name) != names.end();
-      const bool matched =
-          std::any_of(selectors.begin(), selectors.end(),
-                      [&](const LabelSelector& s) { return s.matches(pool.labels); });
-      if (all || named || matched) out.push_back(i);
-    }
-    return out;
   }
 
   void pool_references(const std::string& ak, const std::vector<std::string>& pools) {
@@ -266,7 +237,7 @@ class Validator {
     for (std::size_t i = 0; i < config_.bgp_advertisements.size(); ++i) {
       const auto& a = config_.bgp_advertisements[i];
       const auto ak = key("bgp_advertisements", i);
-      if (format_ == SourceFormat::kResources) {
+      if (format_ != SourceFormat::kConfigMap) {
         if (auto [it, fresh] = names.emplace(a.name, i); !fresh) {
           error(key(ak, "name"), "duplicate definition of BGPAdvertisement " + q(a.name));
         }
@@ -384,12 +355,48 @@ class Validator {
     }
   }
 
+  // MetalLB >= v0.13.10 (validateConfig): BFD echo mode does not work over IPv6, so a pool with
+  // IPv6 addresses may not be advertised over BGP to a peer whose BFD profile turns echo mode on.
+  // Reported once per advertisement, for its first such pool and peer.
+  void bfd_echo_on_ipv6() {
+    std::map<std::string_view, const BfdProfile*> echo;  // profiles with echo mode, by name
+    for (const auto& b : config_.bfd_profiles) {
+      if (b.echo_mode) echo.emplace(b.name, &b);
+    }
+    std::vector<const Peer*> echo_peers;
+    for (const auto& p : config_.peers) {
+      if (echo.count(p.bfd_profile) != 0) echo_peers.push_back(&p);
+    }
+    if (echo_peers.empty()) return;
+    for (std::size_t i = 0; i < config_.bgp_advertisements.size(); ++i) {
+      const auto& a = config_.bgp_advertisements[i];
+      // No peers named: every peer.
+      const auto found = std::find_if(echo_peers.begin(), echo_peers.end(), [&](const Peer* p) {
+        return a.peers.empty() ||
+               std::find(a.peers.begin(), a.peers.end(), p->name) != a.peers.end();
+      });
+      if (found == echo_peers.end()) continue;
+      for (const auto pi : selected_pools(a.pools, a.pool_selectors)) {
+        const auto& pool = config_.pools[pi];
+        if (pool.size(Family::kV6) == 0) continue;
+        const auto& peer = **found;
+        error(key("bgp_advertisements", i),
+              "advertises pool " + q(pool.name) + ", which holds IPv6 addresses, to peer " +
+                  q(peer.name) + " whose BFD profile " + q(peer.bfd_profile) +
+                  " has echo mode on; BFD echo does not work over IPv6 and MetalLB refuses "
+                  "this: turn echo mode off in that profile or leave the peer out of this "
+                  "advertisement's peers");
+        break;
+      }
+    }
+  }
+
   void l2_advertisements() {
     std::map<std::string, std::size_t, std::less<>> names;
     for (std::size_t i = 0; i < config_.l2_advertisements.size(); ++i) {
       const auto& a = config_.l2_advertisements[i];
       const auto ak = key("l2_advertisements", i);
-      if (format_ == SourceFormat::kResources) {
+      if (format_ != SourceFormat::kConfigMap) {
         if (auto [it, fresh] = names.emplace(a.name, i); !fresh) {
           error(key(ak, "name"), "duplicate definition of L2Advertisement " + q(a.name));
         }
@@ -401,115 +408,6 @@ class Validator {
       });
     }
   }
-
-  static bool buggy(const IpAddress& ip) {
-    if (!ip.is_v4()) return false;
-    const auto last = ip.v4_value() & 0xffu;
-    return last == 0 || last == 255;
-  }
-
-  static bool ports_overlap(const StandaloneService& a, const StandaloneService& b) {
-    for (const auto& pa : a.ports) {
-      for (const auto& pb : b.ports) {
-        if (pa == pb) return true;
-      }
-    }
-    return false;
-  }
-
-  void services() {
-    const auto& services = config_.standalone->services;
-    const auto names = pool_names();
-    std::map<std::string, std::size_t, std::less<>> seen;
-    std::map<IpAddress, std::vector<std::size_t>> by_address;  // services requesting it, in order
-    for (std::size_t i = 0; i < services.size(); ++i) {
-      const auto& s = services[i];
-      const auto sk = key("services", i);
-      const auto full = s.namespace_ + "/" + s.name;
-      if (auto [it, fresh] = seen.emplace(full, i); !fresh) {
-        error(key(sk, "name"), "duplicate service " + q(full) + " (first at " +
-                                   at(key("services", it->second)).path + ")");
-      }
-      const Pool* named = nullptr;
-      if (!s.pool.empty()) {
-        named = config_.find_pool(s.pool);
-        if (!named) {
-          auto hint = did_you_mean(s.pool, names);
-          error(key(sk, "pool"),
-                "pool " + q(s.pool) + " does not exist" + (hint.empty() ? "" : "; " + hint));
-        }
-      }
-      bool families[2] = {false, false};
-      for (std::size_t j = 0; j < s.addresses.size(); ++j) {
-        const auto& ip = s.addresses[j];
-        const auto ak = key(key(sk, "addresses"), j);
-        auto& family_seen = families[ip.is_v4() ? 0 : 1];
-        if (family_seen) {
-          error(ak, "more than one " + std::string(vipd::to_string(ip.family())) +
-                        " address requested");
-        }
-        family_seen = true;
-        const Pool* holder = nullptr;
-        for (const auto& pool : config_.pools) {
-          for (const auto& block : pool.addresses) {
-            if (block.range.contains(ip)) holder = &pool;
-          }
-        }
-        if (!holder) {
-          error(ak, ip.to_string() + " is not inside any pool");
-        } else if (named && holder != named) {
-          error(ak, ip.to_string() + " is in pool " + q(holder->name) + ", not in pool " +
-                        q(named->name));
-        } else if (holder->avoid_buggy_ips && buggy(ip)) {
-          error(ak, ip.to_string() + " ends in .0 or .255 and pool " + q(holder->name) +
-                        " avoids such addresses");
-        }
-      }
-      each_duplicate(
-          [&] {
-            std::vector<std::string> ports;
-            for (const auto& p : s.ports)
-              ports.push_back(p.protocol + "/" + std::to_string(p.port));
-            return ports;
-          }(),
-          [&](std::size_t j, std::size_t) {
-            error(key(key(sk, "ports"), j),
-                  "duplicate port " + std::to_string(s.ports[j].port) + "/" + s.ports[j].protocol);
-          });
-      if (s.traffic_policy == TrafficPolicy::kLocal && !s.health_check) {
-        error(key(sk, "traffic_policy"),
-              "traffic-policy Local needs a health-check (it announces only while the check "
-              "passes)");
-      }
-      // Sharing an address follows MetalLB: same sharing key, same traffic policy, no common
-      // (port, protocol). Earlier services are found by address, not by trying each one.
-      for (std::size_t k = 0; k < s.addresses.size(); ++k) {
-        auto& requested = by_address[s.addresses[k]];
-        for (const auto j : requested) {
-          if (j == i) continue;  // the address is listed twice (reported above)
-          const auto& o = services[j];
-          const auto ak = key(key(sk, "addresses"), k);
-          const auto other = q(o.namespace_ + "/" + o.name);
-          if (s.sharing_key.empty() || s.sharing_key != o.sharing_key) {
-            error(ak, s.addresses[k].to_string() + " is also requested by service " + other +
-                          " without the same sharing-key");
-          } else if (s.traffic_policy != o.traffic_policy) {
-            error(ak, s.addresses[k].to_string() + " is shared with service " + other +
-                          " which has a different traffic-policy");
-          } else if (ports_overlap(s, o)) {
-            error(ak, s.addresses[k].to_string() + " is shared with service " + other +
-                          " which uses the same port and protocol");
-          }
-        }
-        if (requested.empty() || requested.back() != i) requested.push_back(i);
-      }
-    }
-  }
-
-  const Config& config_;
-  SourceFormat format_;
-  const Origins& origins_;
-  Diagnostics& out_;
 };
 
 }  // namespace
@@ -517,6 +415,7 @@ class Validator {
 void validate(const Config& config, SourceFormat format, const Origins& origins,
               Diagnostics& diagnostics) {
   Validator(config, format, origins, diagnostics).run();
+  if (config.standalone) detail::check_standalone(config, origins, diagnostics);
 }
 
 }  // namespace vipd::config

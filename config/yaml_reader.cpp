@@ -59,7 +59,8 @@ Position Reader::position(const YAML::Node& node) const {
   return map_(node.Mark());
 }
 
-MapReader::MapReader(Reader& reader, const Field& field, std::vector<std::string> allowed)
+MapReader::MapReader(Reader& reader, const Field& field, std::vector<std::string> allowed,
+                     std::string_view unknown_note)
     : reader_(reader), field_(field) {
   if (is_null(field.node)) {
     is_map_ = true;  // an empty mapping
@@ -84,7 +85,9 @@ MapReader::MapReader(Reader& reader, const Field& field, std::vector<std::string
     }
     if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
       const auto hint = did_you_mean(name, allowed);
-      reader.error(k, path, "unknown field " + q(name) + (hint.empty() ? "" : "; " + hint));
+      reader.error(k, path,
+                   "unknown field " + q(name) + (hint.empty() ? "" : "; " + hint) +
+                       (unknown_note.empty() ? "" : "; " + std::string(unknown_note)));
       continue;
     }
     entries_.emplace_back(name, it->second);
@@ -208,22 +211,35 @@ std::vector<std::string> read_strings(Reader& r, const Field& f) {
   return out;
 }
 
+std::string check_dns_subdomain(std::string_view name) {
+  if (name.empty() || name.size() > 253) return "must be 1-253 characters";
+  const auto lower_alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  // Dot-separated labels, each [a-z0-9]([-a-z0-9]*[a-z0-9])?
+  std::size_t start = 0;
+  while (true) {
+    const auto dot = name.find('.', start);
+    const auto label = name.substr(start, dot == std::string_view::npos ? dot : dot - start);
+    for (char c : label) {
+      if (!lower_alnum(c) && c != '-') {
+        return "must be a DNS subdomain: lower-case letters, digits, '-' and '.'";
+      }
+    }
+    if (label.empty() || !lower_alnum(label.front()) || !lower_alnum(label.back())) {
+      return "must be a DNS subdomain: each part between dots begins and ends with a lower-case "
+             "letter or digit";
+    }
+    if (dot == std::string_view::npos) return {};
+    start = dot + 1;
+  }
+}
+
 std::string check_label_key(std::string_view key) {
   const auto slash = key.find('/');
   std::string_view name = key;
   if (slash != std::string_view::npos) {
     const auto prefix = key.substr(0, slash);
     name = key.substr(slash + 1);
-    if (prefix.empty() || prefix.size() > 253) return "label key prefix must be 1-253 characters";
-    for (char c : prefix) {
-      if (!(std::islower(static_cast<unsigned char>(c)) ||
-            std::isdigit(static_cast<unsigned char>(c)) || c == '-' || c == '.')) {
-        return "label key prefix must be a DNS subdomain (lower case letters, digits, '-', '.')";
-      }
-    }
-    if (!alnum(prefix.front()) || !alnum(prefix.back())) {
-      return "label key prefix must begin and end with a letter or digit";
-    }
+    if (auto why = check_dns_subdomain(prefix); !why.empty()) return "label key prefix " + why;
   }
   return check_name_part(name, "label key name");
 }
@@ -425,11 +441,13 @@ void check_expressions(Reader& r, const Field& item, KeyStyle style, const Label
 
 }  // namespace
 
-std::vector<LabelSelector> read_selectors(Reader& r, const Field& f, KeyStyle style) {
+std::vector<LabelSelector> read_selectors(Reader& r, const Field& f, KeyStyle style,
+                                          const std::string& model_key) {
   std::vector<LabelSelector> out;
   std::vector<LabelSelector> seen;  // normalised
   read_list(r, f, [&](const Field& item, std::size_t) {
     if (auto s = read_selector(r, item, style)) {
+      if (!model_key.empty()) r.record(config::key(model_key, out.size()), item.node, item.path);
       check_expressions(r, item, style, *s);
       auto n = normalised(*s);
       if (std::find(seen.begin(), seen.end(), n) != seen.end()) {

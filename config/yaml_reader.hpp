@@ -66,10 +66,12 @@ struct Field {
 };
 
 // The entries of a mapping. Reports a node that is not a mapping, keys that are not scalars,
-// duplicate keys and keys outside `allowed` (with a "did you mean").
+// duplicate keys and keys outside `allowed` (with a "did you mean", and `unknown_note` when the
+// mapping has more to say about keys it does not take).
 class MapReader {
  public:
-  MapReader(Reader& reader, const Field& field, std::vector<std::string> allowed);
+  MapReader(Reader& reader, const Field& field, std::vector<std::string> allowed,
+            std::string_view unknown_note = {});
 
   bool is_map() const { return is_map_; }
   // The value of `key` when present and not null.
@@ -105,11 +107,15 @@ std::optional<Labels> read_labels(Reader& r, const Field& f);
 std::optional<LabelSelector> read_selector(Reader& r, const Field& f, KeyStyle style);
 // A list of selectors. As MetalLB does for every such list: two equal selectors, two equal
 // expressions in one selector (values compared sorted) and one value twice in an expression are
-// errors.
-std::vector<LabelSelector> read_selectors(Reader& r, const Field& f, KeyStyle style);
+// errors. With a `model_key`, each selector's origin is recorded as model_key[i].
+std::vector<LabelSelector> read_selectors(Reader& r, const Field& f, KeyStyle style,
+                                          const std::string& model_key = {});
 
 // Kubernetes syntax checks; "" when valid, else the reason.
 std::string check_label_key(std::string_view key);
 std::string check_label_value(std::string_view value);
+// A DNS subdomain (RFC 1123) as Kubernetes checks it (IsDNS1123Subdomain): node names, label key
+// prefixes.
+std::string check_dns_subdomain(std::string_view name);
 
 }  // namespace vipd::config::detail

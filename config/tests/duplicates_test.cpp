@@ -91,9 +91,10 @@ const Row kRows[] = {
      "address-pools:\n- name: p\n  protocol: bgp\n  addresses: [2001:db8::/64]\n  "
      "bgp-advertisements:\n  - aggregation-length-v6: 64\n    communities: [64496:1]\n  - "
      "aggregation-length-v6: 64\n    communities: [64496:1]\n",
-     kWarning, "aggregation-length-v6: 64\n    communities: [64496:1]\n",
+     kError, "aggregation-length-v6: 64\n    communities: [64496:1]\n",
      "address-pools[0].bgp-advertisements[1]",
-     "identical to address-pools[0].bgp-advertisements[0]; the routes are announced once"},
+     "identical to address-pools[0].bgp-advertisements[0]; MetalLB refuses identical "
+     "advertisements in one pool: remove one"},
 };
 
 #undef POOL_P

@@ -1,7 +1,10 @@
 // MetalLB's own files: every configuration sample and ConfigMap passes or fails exactly as
-// MetalLB decides, and converting each ConfigMap gives the same model as MetalLB's converter.
+// MetalLB decides (Purpose::kTranslate), vipd refuses to run exactly the settings it does not
+// implement yet (Purpose::kRun), and converting each ConfigMap gives the same model as MetalLB's
+// converter.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -24,22 +27,35 @@ std::string read(const std::string& path) {
   return s.str();
 }
 
+// Whether every error of a check is a refusal of a setting vipd does not implement yet.
+bool only_refusals(const CheckResult& r) {
+  return std::all_of(r.diagnostics.begin(), r.diagnostics.end(), [](const Diagnostic& d) {
+    return d.severity != Severity::kError || d.message.find("not supported") != std::string::npos;
+  });
+}
+
 struct Verdict {
   const char* file;
   bool valid;
-  const char* error;  // for invalid files: the one error MetalLB also reports
+  const char* error;         // for invalid files: the one error MetalLB also reports
+  std::size_t refusals = 0;  // for valid files: the settings vipd refuses to run
 };
 
 class Fixture : public ::testing::TestWithParam<Verdict> {};
 
 TEST_P(Fixture, VerdictMatchesMetallb) {
   const auto& v = GetParam();
-  const auto r = check_file(kData + v.file);
+  const auto r = check_file(kData + v.file, InputFormat::kAuto, Purpose::kTranslate);
   EXPECT_EQ(r.valid(), v.valid) << errors_of(r);
   if (!v.valid) {
     ASSERT_EQ(r.error_count(), 1u) << errors_of(r);
     EXPECT_NE(r.diagnostics.front().to_string().find(v.error), std::string::npos) << errors_of(r);
   }
+  // To run it, vipd adds one error per setting it does not implement, and nothing else.
+  const auto run = check_file(kData + v.file);
+  EXPECT_EQ(run.valid(), v.valid && v.refusals == 0) << errors_of(run);
+  EXPECT_EQ(run.error_count(), r.error_count() + v.refusals) << errors_of(run);
+  EXPECT_TRUE(v.refusals == 0 || only_refusals(run)) << errors_of(run);
 }
 
 const Verdict kVerdicts[] = {
@@ -55,9 +71,10 @@ const Verdict kVerdicts[] = {
     {"configsamples/bgpadvertisement_community_alias.yaml", true, ""},
     {"configsamples/bgpadvertisement_with_node_selector.yaml", true, ""},
     {"configsamples/bgppeer_simple.yaml", true, ""},
-    {"configsamples/bgppeer_with_bfdprofile.yaml", true, ""},
+    // BFD: the BFDProfile and the peer's bfdProfile.
+    {"configsamples/bgppeer_with_bfdprofile.yaml", true, "", 2},
     {"configsamples/bgppeer_with_session_options.yaml", true, ""},
-    {"configsamples/bgppeer_with_vrf.yaml", true, ""},
+    {"configsamples/bgppeer_with_vrf.yaml", true, "", 1},
     {"configsamples/bgppeer_withsecret.yaml", true, ""},
     {"configsamples/deployment_bgp.yaml", true, ""},
     {"configsamples/deployment_l2.yaml", true, ""},
@@ -90,17 +107,25 @@ TEST_P(Golden, ConvertedConfigMapEqualsMetallbConversion) {
   for (const std::string flavour : {"data", "yaml"}) {
     const auto base = kData + "configmaptocrs-testdata/configmap-" + flavour + "/config-" +
                       flavour + "-" + GetParam();
-    const auto input = check_file(base + ".yaml");
+    const auto input = check_file(base + ".yaml", InputFormat::kAuto, Purpose::kTranslate);
     ASSERT_TRUE(input.valid()) << errors_of(input);
     EXPECT_EQ(input.format, SourceFormat::kConfigMap);
-    const auto golden = check_file(base + ".golden", InputFormat::kResources);
+    const auto golden = check_file(base + ".golden", InputFormat::kResources, Purpose::kTranslate);
     ASSERT_TRUE(golden.valid()) << errors_of(golden);
 
     const auto converted = convert_configmap(read(base + ".yaml"), base + ".yaml");
     ASSERT_TRUE(converted) << converted.error().message();
-    const auto reread = check_text(converted.value(), "converted.yaml", InputFormat::kResources);
+    const auto reread = check_text(converted.value(), "converted.yaml", InputFormat::kResources,
+                                   Purpose::kTranslate);
     ASSERT_TRUE(reread.valid()) << errors_of(reread) << converted.value();
     EXPECT_EQ(*reread.config, *golden.config) << converted.value();
+    // Run by vipd, the input and its conversion are refused for the same settings (BFD) only.
+    const auto run_input = check_file(base + ".yaml");
+    const auto run_converted = check_text(converted.value(), "converted.yaml");
+    EXPECT_EQ(run_input.valid(), input.config->bfd_profiles.empty()) << errors_of(run_input);
+    EXPECT_TRUE(only_refusals(run_input)) << errors_of(run_input);
+    EXPECT_EQ(run_converted.error_count(), run_input.error_count()) << errors_of(run_converted);
+    EXPECT_TRUE(only_refusals(run_converted)) << errors_of(run_converted);
   }
 }
 
@@ -119,11 +144,12 @@ TEST(Golden, FullConfigMapIsRejectedNotConverted) {
   text.replace(text.find("protocol: l2"), 12, "protocol: layer2");
   const auto fixed = convert_configmap(text, path);
   ASSERT_TRUE(fixed) << fixed.error().message();
-  auto reread = check_text(fixed.value(), "converted.yaml", InputFormat::kResources);
+  auto reread =
+      check_text(fixed.value(), "converted.yaml", InputFormat::kResources, Purpose::kTranslate);
   ASSERT_TRUE(reread.valid()) << errors_of(reread);
   const auto golden =
       check_file(kData + "configmaptocrs-testdata/configmap-data/config-data-full.golden",
-                 InputFormat::kResources);
+                 InputFormat::kResources, Purpose::kTranslate);
   ASSERT_TRUE(golden.valid()) << errors_of(golden);
   ASSERT_EQ(reread.config->l2_advertisements.size(), 1u);
   reread.config->l2_advertisements.clear();
@@ -133,8 +159,8 @@ TEST(Golden, FullConfigMapIsRejectedNotConverted) {
 TEST(Golden, ConversionChangesTheModelOnlyByNames) {
   // Reading the ConfigMap directly keeps its names; the converted resources rename them.
   const auto base = kData + "configmaptocrs-testdata/configmap-data/config-data-convert-names";
-  const auto direct = check_file(base + ".yaml");
-  const auto golden = check_file(base + ".golden");
+  const auto direct = check_file(base + ".yaml", InputFormat::kAuto, Purpose::kTranslate);
+  const auto golden = check_file(base + ".golden", InputFormat::kAuto, Purpose::kTranslate);
   ASSERT_TRUE(direct.valid() && golden.valid());
   ASSERT_EQ(direct.config->pools.size(), golden.config->pools.size());
   for (std::size_t i = 0; i < direct.config->pools.size(); ++i) {

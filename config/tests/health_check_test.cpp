@@ -16,7 +16,7 @@ using testing::errors_of;
 using testing::last_position_of;
 
 const std::string kPools =
-    "address-pools:\n- {name: p, protocol: layer2, addresses: [192.0.2.0/24, 2001:db8::/64]}\n"
+    "address-pools:\n- {name: p, protocol: bgp, addresses: [192.0.2.0/24, 2001:db8::/64]}\n"
     "services:\n- name: web\n  traffic-policy: Local\n  health-check: ";
 
 HealthCheck read(const std::string& check) {
@@ -174,7 +174,7 @@ INSTANTIATE_TEST_SUITE_P(Config, HealthCheckMistakes, ::testing::ValuesIn(kMista
 
 CheckResult checked(const std::string& services) {
   return check_text(
-      "address-pools:\n- {name: p, protocol: layer2, addresses: [192.0.2.0/24, 2001:db8::/64]}\n"
+      "address-pools:\n- {name: p, protocol: bgp, addresses: [192.0.2.0/24, 2001:db8::/64]}\n"
       "services:\n" +
           services,
       "alone.yaml", InputFormat::kStandalone);
