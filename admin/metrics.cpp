@@ -1,4 +1,4 @@
-#include "daemon/metrics.hpp"
+#include "admin/metrics.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -7,7 +7,7 @@
 
 #include "common/assert.hpp"
 
-namespace vipd::daemon {
+namespace vipd::admin {
 namespace {
 
 bool is_name_start(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
@@ -201,4 +201,4 @@ std::string Exposition::text() const {
   return out;
 }
 
-}  // namespace vipd::daemon
+}  // namespace vipd::admin

@@ -21,7 +21,7 @@
 
 #include "common/uint128.hpp"
 
-namespace vipd::daemon {
+namespace vipd::admin {
 
 enum class MetricType { kGauge, kCounter };
 
@@ -134,4 +134,4 @@ inline constexpr MetricInfo kProcessResidentMemory{
     "process_resident_memory_bytes", MetricType::kGauge, "Resident memory size in bytes"};
 }  // namespace metric
 
-}  // namespace vipd::daemon
+}  // namespace vipd::admin

@@ -1,4 +1,4 @@
-#include "daemon/process_memory.hpp"
+#include "admin/process_memory.hpp"
 
 #include <unistd.h>
 
@@ -8,7 +8,7 @@
 #include <limits>
 #include <string>
 
-namespace vipd::daemon {
+namespace vipd::admin {
 
 Result<std::uint64_t> parse_statm_resident_bytes(std::string_view statm, std::uint64_t page_size) {
   // Fields are decimal page counts separated by single spaces; resident is the second.
@@ -38,4 +38,4 @@ Result<std::uint64_t> process_resident_memory_bytes() {
   return parse_statm_resident_bytes(text, static_cast<std::uint64_t>(page_size));
 }
 
-}  // namespace vipd::daemon
+}  // namespace vipd::admin

@@ -10,7 +10,7 @@
 
 #include "common/result.hpp"
 
-namespace vipd::daemon {
+namespace vipd::admin {
 
 // Resident set size of this process in bytes.
 Result<std::uint64_t> process_resident_memory_bytes();
@@ -19,4 +19,4 @@ Result<std::uint64_t> process_resident_memory_bytes();
 // pages; proc(5)).
 Result<std::uint64_t> parse_statm_resident_bytes(std::string_view statm, std::uint64_t page_size);
 
-}  // namespace vipd::daemon
+}  // namespace vipd::admin

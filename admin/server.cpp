@@ -1,4 +1,4 @@
-#include "daemon/admin_server.hpp"
+#include "admin/server.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -12,7 +12,7 @@
 
 #include "common/logging.hpp"
 
-namespace vipd::daemon {
+namespace vipd::admin {
 namespace {
 
 namespace beast = boost::beast;
@@ -317,4 +317,4 @@ asio::awaitable<void> AdminServer::serve(std::shared_ptr<beast::tcp_stream> stre
   connections_.erase(id);
 }
 
-}  // namespace vipd::daemon
+}  // namespace vipd::admin

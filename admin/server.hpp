@@ -27,7 +27,7 @@
 #include "common/asio.hpp"
 #include "common/result.hpp"
 
-namespace vipd::daemon {
+namespace vipd::admin {
 
 inline constexpr std::string_view kDefaultAdminAddress = "127.0.0.1:7473";
 
@@ -83,4 +83,4 @@ class AdminServer {
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
-}  // namespace vipd::daemon
+}  // namespace vipd::admin

@@ -1,15 +1,12 @@
-#include "daemon/report.hpp"
+#include "admin/status.hpp"
 
 #include <boost/json.hpp>
-#include <chrono>
 #include <limits>
 
-#include "daemon/metrics.hpp"
+#include "admin/metrics.hpp"
 
-namespace vipd::daemon {
+namespace vipd::admin {
 namespace {
-
-std::string address_of(const PeerView& p) { return p.status.address; }
 
 // Exact in JSON: a number while it fits 64 bits, else its decimal text (an IPv6 /0 pool).
 boost::json::value exact(u128 v) {
@@ -24,42 +21,33 @@ boost::json::value exact(u128 v) {
 
 }  // namespace
 
-boost::json::value status_document(const ReportInput& in) {
+boost::json::value status_document(const DaemonStatus& in) {
   namespace json = boost::json;
   json::array peers;
   std::map<std::string, std::string> name_of;  // peer name -> address, for announcements
   for (const auto& p : in.peers) {
-    const auto& s = p.status;
     json::object o{{"name", p.name},
-                   {"address", s.address},
+                   {"address", p.address},
                    {"asn", p.asn},
                    {"local_asn", p.local_asn},
-                   {"state", std::string(bgp::to_string(s.state))},
-                   {"last_error", s.last_error},
-                   {"updates_sent", s.updates_sent},
-                   {"messages_received", s.messages_received},
-                   {"prefixes", {{"ipv4", s.advertised_ipv4}, {"ipv6", s.advertised_ipv6}}}};
-    if (s.established_since) {
-      o["established_for_seconds"] = std::chrono::duration_cast<std::chrono::seconds>(
-                                         std::chrono::steady_clock::now() - *s.established_since)
-                                         .count();
-    }
+                   {"state", p.state},
+                   {"last_error", p.last_error},
+                   {"updates_sent", p.updates_sent},
+                   {"messages_received", p.messages_received},
+                   {"prefixes", {{"ipv4", p.advertised_ipv4}, {"ipv6", p.advertised_ipv6}}}};
+    if (p.established_for) o["established_for_seconds"] = p.established_for->count();
     json::object transitions;
-    for (const auto& [reason, count] : s.transitions) {
-      transitions[std::string(bgp::to_string(reason))] = count;
-    }
+    for (const auto& [reason, count] : p.transitions) transitions[reason] = count;
     o["transitions"] = std::move(transitions);
     peers.push_back(std::move(o));
   }
   json::array announcements;
-  for (const auto& d : in.decisions) {
-    json::object o{
-        {"peer", d.peer.empty() ? "*" : d.peer},
-        {"prefix", d.prefix ? d.prefix->to_string() : (d.address ? d.address->to_string() : "")},
-        {"service", d.service},
-        {"reason", std::string(to_string(d.reason))},
-        {"detail", d.detail}};
-    announcements.push_back(std::move(o));
+  for (const auto& a : in.announcements) {
+    announcements.push_back(json::object{{"peer", a.peer.empty() ? "*" : a.peer},
+                                         {"prefix", a.prefix},
+                                         {"service", a.service},
+                                         {"reason", a.reason},
+                                         {"detail", a.detail}});
   }
   json::array services;
   for (const auto& s : in.services) {
@@ -67,9 +55,9 @@ boost::json::value status_document(const ReportInput& in) {
     for (const auto& a : s.addresses) addresses.push_back(json::string(a.to_string()));
     json::value health = nullptr;
     if (s.health) {
-      health = json::object{{"state", std::string(to_string(s.health->verdict))},
+      health = json::object{{"state", s.health->state},
                             {"last_result", s.health->last_result},
-                            {"kind", s.health_kind},
+                            {"kind", s.health->kind},
                             {"checks", s.health->checks},
                             {"failures", s.health->failures}};
     }
@@ -104,7 +92,7 @@ boost::json::value status_document(const ReportInput& in) {
                       {"pools", std::move(pools)}};
 }
 
-std::string metrics_text(const ReportInput& in) {
+std::string metrics_text(const DaemonStatus& in) {
   Exposition e;
   auto& up = e.add(metric::kBgpSessionUp);
   auto& updates = e.add(metric::kBgpUpdatesTotal);
@@ -112,13 +100,12 @@ std::string metrics_text(const ReportInput& in) {
   auto& transitions = e.counter("vipd_bgp_session_transitions_total",
                                 "BGP session state changes, by the reason of the change");
   for (const auto& p : in.peers) {
-    const auto& s = p.status;
-    up.sample({{"peer", address_of(p)}}, s.state == bgp::State::kEstablished ? 1 : 0);
-    updates.sample({{"peer", address_of(p)}}, s.updates_sent);
-    prefixes.sample({{"peer", address_of(p)}}, s.advertised_ipv4 + s.advertised_ipv6);
-    for (const auto& [reason, count] : s.transitions) {
-      transitions.sample({{"peer", address_of(p)}, {"reason", std::string(bgp::to_string(reason))}},
-                         count);
+    const MetricLabels peer{{"peer", p.address}};
+    up.sample(peer, p.established ? 1 : 0);
+    updates.sample(peer, p.updates_sent);
+    prefixes.sample(peer, p.advertised_ipv4 + p.advertised_ipv6);
+    for (const auto& [reason, count] : p.transitions) {
+      transitions.sample({{"peer", p.address}, {"reason", reason}}, count);
     }
   }
   auto& total = e.add(metric::kAllocatorAddressesTotal);
@@ -130,12 +117,12 @@ std::string metrics_text(const ReportInput& in) {
   auto& passing = e.add(metric::kHealthCheckPassing);
   for (const auto& s : in.services) {
     if (!s.health) continue;
-    passing.sample({{"service", s.key}, {"kind", s.health_kind}},
-                   s.health->verdict == Verdict::kPassing ? 1 : 0);
+    passing.sample({{"service", s.key}, {"kind", s.health->kind}},
+                   s.health->state == "passing" ? 1 : 0);
   }
   e.add(metric::kConfigStale).sample({}, in.config_stale ? 1 : 0);
   e.add(metric::kProcessResidentMemory).sample({}, in.resident_memory);
   return e.text();
 }
 
-}  // namespace vipd::daemon
+}  // namespace vipd::admin

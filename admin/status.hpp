@@ -2,38 +2,67 @@
 // What a running daemon tells about itself: the /status document and the /metrics text, built
 // from one plain view of its state so both always agree.
 //
-// Responsible for: the shape of /status (rendered by `vipd status`) and the metric names and
-// labels (daemon/metrics.hpp catalogue). Not responsible for: collecting the state (the daemon
-// fills ReportInput at each request) or serving it (daemon/admin_server.hpp).
-// Pure apart from nothing: called on the daemon's one thread at each request.
+// Responsible for: the shape of /status (rendered by `vipd status`, admin/render.hpp) and the
+// metric names and labels (admin/metrics.hpp catalogue). The views are admin's own plain
+// values: the daemon's wiring fills them from the speaker, the planner, the health checks and
+// the allocator, so this module depends on none of them.
+// Not responsible for: collecting the state (the daemon fills DaemonStatus at each request) or
+// serving it (admin/server.hpp).
+// Pure: no I/O, no clock (durations arrive computed); called on the daemon's one thread.
 
 #include <boost/json/value.hpp>
+#include <chrono>
+#include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "bgp/speaker.hpp"
+#include "common/ip_address.hpp"
 #include "common/uint128.hpp"
-#include "daemon/health.hpp"
-#include "daemon/planner.hpp"
 
-namespace vipd::daemon {
+namespace vipd::admin {
 
 struct PeerView {
   std::string name;
+  std::string address;  // the key: one session per peer address
   std::uint32_t asn = 0;
   std::uint32_t local_asn = 0;
-  bgp::PeerStatus status;  // status.address is the key
+  std::string state;  // RFC 4271 state name: "Idle" ... "Established"
+  bool established = false;
+  std::string last_error;
+  std::uint64_t advertised_ipv4 = 0;
+  std::uint64_t advertised_ipv6 = 0;
+  std::uint64_t updates_sent = 0;  // UPDATE messages
+  std::uint64_t messages_received = 0;
+  std::optional<std::chrono::seconds> established_for;  // while Established
+  std::map<std::string, std::uint64_t> transitions;     // state changes by reason
+};
+
+struct HealthView {
+  std::string kind;   // "tcp" | "http" | "exec"
+  std::string state;  // "unknown" | "passing" | "failing"
+  std::string last_result;
+  std::uint64_t checks = 0;
+  std::uint64_t failures = 0;
 };
 
 struct ServiceView {
   std::string key;  // namespace/name
   std::vector<IpAddress> addresses;
   std::string pool;
-  std::string traffic_policy;                   // "Cluster" | "Local"
-  std::string health_kind;                      // "tcp" | "http" | "exec" | "" (no check)
-  std::optional<HealthChecker::Status> health;  // with a check
-  std::string error;                            // allocation problem, if any
+  std::string traffic_policy;        // "Cluster" | "Local"
+  std::optional<HealthView> health;  // with a check
+  std::string error;                 // allocation problem, if any
+};
+
+// One planner decision: a prefix (or address) of a service toward a peer, and why.
+struct AnnouncementView {
+  std::string peer;    // peer name; "" for every peer
+  std::string prefix;  // the prefix announced, else the address concerned
+  std::string service;
+  std::string reason;  // "announced", "noLocalEndpoints", ...
+  std::string detail;
 };
 
 struct PoolView {
@@ -43,9 +72,9 @@ struct PoolView {
   u128 in_use = 0;
 };
 
-struct ReportInput {
+struct DaemonStatus {
   std::string node;
-  std::string mode;
+  std::string mode;  // "standalone", "speaker", "controller"
   std::string version;
   bool ready = false;
   std::string config_file;
@@ -53,13 +82,13 @@ struct ReportInput {
   std::string config_loaded;               // RFC 3339 UTC time of the configuration in force
   std::vector<std::string> config_errors;  // of the last rejected reload
   std::vector<PeerView> peers;
-  std::vector<Decision> decisions;
+  std::vector<AnnouncementView> announcements;
   std::vector<ServiceView> services;
   std::vector<PoolView> pools;
   std::uint64_t resident_memory = 0;
 };
 
-boost::json::value status_document(const ReportInput& input);
-std::string metrics_text(const ReportInput& input);
+boost::json::value status_document(const DaemonStatus& status);
+std::string metrics_text(const DaemonStatus& status);
 
-}  // namespace vipd::daemon
+}  // namespace vipd::admin

@@ -102,5 +102,26 @@ function(vipd_add_purity_check)
              COMMAND Python3::Interpreter ${PROJECT_SOURCE_DIR}/scripts/check-pure.py
                      ${PROJECT_SOURCE_DIR} ${sources})
     set_tests_properties(pure_modules_include_no_io PROPERTIES LABELS unit)
+    # The check itself: it must fail on an Asio include reached through a project header, and
+    # when it is given nothing to read (a check that reads nothing proves nothing).
+    set(fixture ${PROJECT_SOURCE_DIR}/scripts/tests/pure_fixture)
+    set(script ${PROJECT_SOURCE_DIR}/scripts/check-pure.py)
+    add_test(NAME check_pure_refuses_asio
+             COMMAND Python3::Interpreter ${script} ${fixture} ${fixture}/mod/clean.cpp
+                     ${fixture}/mod/dirty.cpp)
+    add_test(NAME check_pure_refuses_reading_nothing
+             COMMAND Python3::Interpreter ${script} ${fixture})
+    add_test(NAME check_pure_refuses_a_missing_file
+             COMMAND Python3::Interpreter ${script} ${fixture} ${fixture}/mod/missing.cpp)
+    add_test(NAME check_pure_accepts_pure_code
+             COMMAND Python3::Interpreter ${script} ${fixture} ${fixture}/mod/clean.cpp)
+    set_tests_properties(check_pure_refuses_asio PROPERTIES LABELS unit
+      PASS_REGULAR_EXPRESSION "dirty.hpp:2: includes <common/asio.hpp>.*4 files read, 1 problems")
+    set_tests_properties(check_pure_refuses_reading_nothing PROPERTIES LABELS unit
+      PASS_REGULAR_EXPRESSION "no file read.*0 files read, 1 problems")
+    set_tests_properties(check_pure_refuses_a_missing_file PROPERTIES LABELS unit
+      PASS_REGULAR_EXPRESSION "missing.cpp: no such file.*0 files read, 2 problems")
+    set_tests_properties(check_pure_accepts_pure_code PROPERTIES LABELS unit
+      PASS_REGULAR_EXPRESSION "2 files read, 0 problems")
   endif()
 endfunction()

@@ -12,21 +12,33 @@
 #include <map>
 #include <set>
 
+#include "admin/process_memory.hpp"
+#include "admin/server.hpp"
+#include "admin/status.hpp"
 #include "allocator/allocator.hpp"
 #include "allocator/state_file.hpp"
 #include "bgp/speaker.hpp"
 #include "common/asio.hpp"
 #include "config/load.hpp"
-#include "daemon/admin_server.hpp"
-#include "daemon/health.hpp"
-#include "daemon/planner.hpp"
-#include "daemon/process_memory.hpp"
-#include "daemon/report.hpp"
 #include "daemon/translate.hpp"
 #include "daemon/version.hpp"
+#include "health/health.hpp"
+#include "planner/planner.hpp"
 
 namespace vipd::daemon {
 namespace {
+
+using admin::AdminServer;
+using health::HealthChecker;
+using health::Verdict;
+using namespace planner;  // NOLINT(google-build-using-namespace): the snapshot and plan types
+
+// What /status shows of a peer beside the speaker's status.
+struct PeerIdentity {
+  std::string name;
+  std::uint32_t asn = 0;
+  std::uint32_t local_asn = 0;
+};
 
 std::string now_rfc3339() {
   const std::time_t t = std::time(nullptr);
@@ -157,7 +169,7 @@ class Standalone {
   void drain_then_stop();
   void stop_now(const std::string& message);
   void exit_when_quiet(int checks_left);
-  ReportInput report() const;
+  admin::DaemonStatus report() const;
   std::filesystem::path state_path() const {
     return std::filesystem::path(options_.state_dir) / "allocations.json";
   }
@@ -177,7 +189,7 @@ class Standalone {
   HealthChecker health_;
   bgp::Speaker speaker_;
   std::map<std::string, std::string> peer_prints_;  // address -> fingerprint
-  std::map<std::string, PeerView> peer_views_;      // address -> name and ASNs
+  std::map<std::string, PeerIdentity> peer_views_;  // address -> name and ASNs
   std::set<std::string> peer_problems_;             // logged once
   std::vector<Decision> decisions_;
   bool ready_ = false;
@@ -253,14 +265,14 @@ int Standalone::start() {
   }
   allocate();
 
-  auto endpoint = parse_admin_address(options_.admin);
+  auto endpoint = admin::parse_admin_address(options_.admin);
   if (!endpoint) {
     spdlog::error("--admin {}: {}", options_.admin, endpoint.error().message());
     return 1;
   }
   AdminServer::Handlers handlers;
-  handlers.metrics = [this] { return metrics_text(report()); };
-  handlers.status = [this] { return status_document(report()); };
+  handlers.metrics = [this] { return admin::metrics_text(report()); };
+  handlers.status = [this] { return admin::status_document(report()); };
   handlers.ready = [this] { return ready_; };
   admin_ = std::make_unique<AdminServer>(io_.get_executor(), endpoint.value(), std::move(handlers));
   if (auto r = admin_->start(); !r) {
@@ -269,7 +281,7 @@ int Standalone::start() {
   }
   spdlog::info("vipd {} standalone on node {}: {} service(s), {} peer(s); admin on {}", version(),
                node_, config_.standalone ? config_.standalone->services.size() : 0,
-               config_.peers.size(), format_endpoint(admin_->local_endpoint()));
+               config_.peers.size(), admin::format_endpoint(admin_->local_endpoint()));
 
   set_health_checks();
   plan_and_apply();
@@ -353,7 +365,7 @@ void Standalone::plan_and_apply() {
       snapshot.services.push_back(std::move(info));
     }
   }
-  const Plan plan = daemon::plan(snapshot, node_);
+  const Plan plan = planner::plan(snapshot, node_);
 
   const auto addresses = host_addresses();  // read once per plan, not once per peer
   std::set<std::string> desired;
@@ -378,8 +390,8 @@ void Standalone::plan_and_apply() {
       speaker_.add_peer(settings.value());
       peer_prints_[address] = print;
     }
-    peer_views_[address] = {
-        p.peer->name.empty() ? address : p.peer->name, p.peer->peer_asn, p.peer->my_asn, {}};
+    peer_views_[address] = {p.peer->name.empty() ? address : p.peer->name, p.peer->peer_asn,
+                            p.peer->my_asn};
     speaker_.set_peer_routes(address, to_route_set(p.routes, speaker_.interner()));
   }
   for (auto it = peer_prints_.begin(); it != peer_prints_.end();) {
@@ -520,8 +532,8 @@ void Standalone::exit_when_quiet(int checks_left) {
       [this, checks_left](const boost::system::error_code&) { exit_when_quiet(checks_left - 1); });
 }
 
-ReportInput Standalone::report() const {
-  ReportInput in;
+admin::DaemonStatus Standalone::report() const {
+  admin::DaemonStatus in;
   in.node = node_;
   in.mode = "standalone";
   in.version = std::string(version());
@@ -530,17 +542,40 @@ ReportInput Standalone::report() const {
   in.config_stale = stale_;
   in.config_loaded = loaded_;
   in.config_errors = errors_;
+  const auto now = std::chrono::steady_clock::now();
   for (const auto& s : speaker_.status()) {
-    PeerView v;
-    if (auto it = peer_views_.find(s.address); it != peer_views_.end()) v = it->second;
-    v.status = s;
+    admin::PeerView v;
+    if (auto it = peer_views_.find(s.address); it != peer_views_.end()) {
+      v.name = it->second.name;
+      v.asn = it->second.asn;
+      v.local_asn = it->second.local_asn;
+    }
+    v.address = s.address;
+    v.state = std::string(bgp::to_string(s.state));
+    v.established = s.state == bgp::State::kEstablished;
+    v.last_error = s.last_error;
+    v.advertised_ipv4 = s.advertised_ipv4;
+    v.advertised_ipv6 = s.advertised_ipv6;
+    v.updates_sent = s.updates_sent;
+    v.messages_received = s.messages_received;
+    if (s.established_since) {
+      v.established_for =
+          std::chrono::duration_cast<std::chrono::seconds>(now - *s.established_since);
+    }
+    for (const auto& [reason, count] : s.transitions) {
+      v.transitions[std::string(bgp::to_string(reason))] = count;
+    }
     in.peers.push_back(std::move(v));
   }
-  in.decisions = decisions_;
+  for (const auto& d : decisions_) {
+    in.announcements.push_back(
+        {d.peer, d.prefix ? d.prefix->to_string() : (d.address ? d.address->to_string() : ""),
+         d.service, std::string(to_string(d.reason)), d.detail});
+  }
   const auto health = health_.status();
   if (config_.standalone) {
     for (const auto& s : config_.standalone->services) {
-      ServiceView v;
+      admin::ServiceView v;
       v.key = s.namespace_ + "/" + s.name;
       if (const auto* a = allocator_.assignment({s.namespace_, s.name})) {
         v.addresses = a->addresses;
@@ -549,11 +584,19 @@ ReportInput Standalone::report() const {
       v.traffic_policy = s.traffic_policy == config::TrafficPolicy::kLocal ? "Local" : "Cluster";
       if (s.health_check) {
         using K = config::HealthCheck::Kind;
-        v.health_kind = s.health_check->kind == K::kTcp    ? "tcp"
-                        : s.health_check->kind == K::kHttp ? "http"
-                                                           : "exec";
-        auto it = health.find(v.key);
-        v.health = it != health.end() ? it->second : HealthChecker::Status{};
+        admin::HealthView h;
+        h.kind = s.health_check->kind == K::kTcp    ? "tcp"
+                 : s.health_check->kind == K::kHttp ? "http"
+                                                    : "exec";
+        if (auto it = health.find(v.key); it != health.end()) {
+          h.state = std::string(to_string(it->second.verdict));
+          h.last_result = it->second.last_result;
+          h.checks = it->second.checks;
+          h.failures = it->second.failures;
+        } else {
+          h.state = std::string(to_string(Verdict::kUnknown));
+        }
+        v.health = std::move(h);
       }
       if (auto it = service_errors_.find(v.key); it != service_errors_.end()) v.error = it->second;
       in.services.push_back(std::move(v));
@@ -563,10 +606,14 @@ ReportInput Standalone::report() const {
     auto counts = allocator_.counts(pool.name);
     if (!counts) continue;
     const auto& c = counts.value();
-    if (c.v4.total > 0) in.pools.push_back(PoolView{pool.name, "ipv4", c.v4.total, c.v4.in_use});
-    if (c.v6.total > 0) in.pools.push_back(PoolView{pool.name, "ipv6", c.v6.total, c.v6.in_use});
+    if (c.v4.total > 0) {
+      in.pools.push_back(admin::PoolView{pool.name, "ipv4", c.v4.total, c.v4.in_use});
+    }
+    if (c.v6.total > 0) {
+      in.pools.push_back(admin::PoolView{pool.name, "ipv6", c.v6.total, c.v6.in_use});
+    }
   }
-  if (auto rss = process_resident_memory_bytes()) in.resident_memory = rss.value();
+  if (auto rss = admin::process_resident_memory_bytes()) in.resident_memory = rss.value();
   return in;
 }
 

@@ -3,7 +3,7 @@
 //
 // Responsible for the wiring: load the standalone file (config/), re-adopt the state file's
 // allocations then allocate the rest (allocator/), run the services' health checks, plan the
-// announcements (daemon/planner.hpp) and drive the BGP speaker (bgp/), serve the admin
+// announcements (planner/planner.hpp) and drive the BGP speaker (bgp/), serve the admin
 // endpoint; reload on SIGHUP and when the file changes (a bad file is rejected and the last
 // good configuration stays in force); drain on SIGTERM (RFC 8326), exit at once on SIGINT.
 // Not responsible for: any decision (allocator, planner), putting the service addresses on an

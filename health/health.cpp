@@ -1,4 +1,4 @@
-#include "daemon/health.hpp"
+#include "health/health.hpp"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -22,7 +22,7 @@
 
 extern char** environ;  // NOLINT(readability-redundant-declaration): unistd.h hides it in C++
 
-namespace vipd::daemon {
+namespace vipd::health {
 namespace {
 
 namespace http = boost::beast::http;
@@ -434,4 +434,4 @@ asio::awaitable<void> HealthChecker::probe_loop(std::shared_ptr<Check> check) {
   }
 }
 
-}  // namespace vipd::daemon
+}  // namespace vipd::health

@@ -24,7 +24,7 @@
 #include "common/asio.hpp"
 #include "config/model.hpp"
 
-namespace vipd::daemon {
+namespace vipd::health {
 
 enum class Verdict : std::uint8_t {
   kUnknown,  // not enough results yet: neither `rise` successes nor `fall` failures in a row
@@ -121,4 +121,4 @@ class HealthChecker {
   std::map<std::string, std::shared_ptr<Check>> checks_;
 };
 
-}  // namespace vipd::daemon
+}  // namespace vipd::health

@@ -1,4 +1,4 @@
-#include "daemon/planner.hpp"
+#include "planner/planner.hpp"
 
 #include <algorithm>
 #include <map>
@@ -7,7 +7,7 @@
 
 #include "common/assert.hpp"
 
-namespace vipd::daemon {
+namespace vipd::planner {
 
 std::string_view to_string(Reason reason) {
   switch (reason) {
@@ -435,4 +435,4 @@ Plan plan(const Snapshot& snapshot, std::string_view node_name) {
   return Planner(snapshot, node_name).run();
 }
 
-}  // namespace vipd::daemon
+}  // namespace vipd::planner

@@ -1,4 +1,4 @@
-#include "daemon/metrics.hpp"
+#include "admin/metrics.hpp"
 
 #include <gtest/gtest.h>
 
@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-namespace vipd::daemon {
+namespace vipd::admin {
 namespace {
 
 TEST(Metrics, SmallExpositionHasTheExactText) {
@@ -472,4 +472,4 @@ TEST(Metrics, TheLineReaderRejectsWhatTheGrammarForbids) {
 }
 
 }  // namespace
-}  // namespace vipd::daemon
+}  // namespace vipd::admin

@@ -1,7 +1,7 @@
 // The admin endpoint against a real HTTP client over loopback TCP: the server runs on its own
 // io_context thread, the client on the test thread with its own io_context, every client
 // operation bounded by a deadline.
-#include "daemon/admin_server.hpp"
+#include "admin/server.hpp"
 
 #include <gtest/gtest.h>
 
@@ -15,9 +15,9 @@
 #include <thread>
 #include <vector>
 
-#include "daemon/process_memory.hpp"
+#include "admin/process_memory.hpp"
 
-namespace vipd::daemon {
+namespace vipd::admin {
 namespace {
 
 namespace beast = boost::beast;
@@ -481,4 +481,4 @@ TEST(ProcessMemory, ParsesStatm) {
 }
 
 }  // namespace
-}  // namespace vipd::daemon
+}  // namespace vipd::admin

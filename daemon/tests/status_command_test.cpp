@@ -13,10 +13,14 @@
 #include <thread>
 #include <vector>
 
-#include "daemon/admin_server.hpp"
+#include "admin/client.hpp"
+#include "admin/render.hpp"
+#include "admin/server.hpp"
 
-namespace vipd::daemon {
+namespace vipd::admin {
 namespace {
+
+using daemon::StatusCommand;
 
 namespace json = boost::json;
 using tcp = asio::ip::tcp;
@@ -328,4 +332,4 @@ TEST(StatusClient, BadOptionsAreUsageErrors) {
 }
 
 }  // namespace
-}  // namespace vipd::daemon
+}  // namespace vipd::admin

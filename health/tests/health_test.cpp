@@ -1,4 +1,4 @@
-#include "daemon/health.hpp"
+#include "health/health.hpp"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-namespace vipd::daemon {
+namespace vipd::health {
 
 void PrintTo(const ProbeResult& r, std::ostream* out) {
   *out << (r.success ? "success" : "failure") << " \"" << r.text << "\"";
@@ -558,4 +558,4 @@ TEST_F(HealthIo, StopEndsEveryLoopAndNoCallbackFollows) {
 }
 
 }  // namespace
-}  // namespace vipd::daemon
+}  // namespace vipd::health

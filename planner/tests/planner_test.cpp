@@ -1,7 +1,7 @@
 // Table-driven tests of the announcement planner: every rule and every reason, for Kubernetes
 // and standalone snapshots, IPv4, IPv6 and dual stack. Each case is a configuration, this
 // node, services, and the exact decisions and routes per peer the node must end up with.
-#include "daemon/planner.hpp"
+#include "planner/planner.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -15,7 +15,7 @@
 #include <utility>
 #include <vector>
 
-namespace vipd::daemon {
+namespace vipd::planner {
 namespace {
 
 using config::BgpAdvertisement;
@@ -817,4 +817,4 @@ TEST(Planner, DeterministicAndInConfigurationOrder) {
 }
 
 }  // namespace
-}  // namespace vipd::daemon
+}  // namespace vipd::planner

@@ -1,0 +1,113 @@
+// The /status document and the /metrics text built from one DaemonStatus, and the `vipd
+// status` tables rendered from that document.
+#include "admin/status.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <boost/json/serialize.hpp>
+
+#include "admin/render.hpp"
+
+namespace vipd::admin {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+namespace json = boost::json;
+
+DaemonStatus sample() {
+  DaemonStatus s;
+  s.node = "edge-1";
+  s.mode = "standalone";
+  s.version = "0.1.0";
+  s.ready = true;
+  s.config_file = "/etc/vipd/vipd.yaml";
+  s.config_loaded = "2026-12-07T02:00:00Z";
+  PeerView up;
+  up.name = "router";
+  up.address = "192.0.2.1";
+  up.asn = 64500;
+  up.local_asn = 64501;
+  up.state = "Established";
+  up.established = true;
+  up.advertised_ipv4 = 2;
+  up.advertised_ipv6 = 1;
+  up.updates_sent = 3;
+  up.messages_received = 7;
+  up.established_for = std::chrono::seconds(3725);
+  up.transitions = {{"OpenReceived", 1}, {"KeepaliveReceived", 1}};
+  PeerView down;
+  down.name = "backup";
+  down.address = "2001:db8::2";
+  down.asn = 65551;
+  down.local_asn = 64501;
+  down.state = "Active";
+  down.last_error = "connect: Connection refused";
+  s.peers = {up, down};
+  s.announcements = {{"router", "203.0.113.10/32", "default/web", "announced", ""},
+                     {"", "203.0.113.11", "default/db", "healthCheckFailing", "HTTP 503"}};
+  ServiceView web{"default/web", {IpAddress::parse("203.0.113.10").value()}, "public", "Local",
+                  HealthView{"http", "passing", "HTTP 200", 10, 0}, ""};
+  ServiceView fresh{"default/new", {}, "", "Cluster", std::nullopt, "no free address"};
+  s.services = {web, fresh};
+  s.pools = {{"public", "ipv4", 256, 2}, {"public", "ipv6", kU128Max, 1}};
+  s.resident_memory = 5 << 20;
+  return s;
+}
+
+TEST(StatusDocument, CarriesEveryView) {
+  const auto doc = status_document(sample());
+  const auto& o = doc.as_object();
+  EXPECT_EQ(o.at("node"), "edge-1");
+  EXPECT_EQ(o.at("ready"), true);
+  const auto& peers = o.at("peers").as_array();
+  ASSERT_EQ(peers.size(), 2u);
+  EXPECT_EQ(peers[0].at("state"), "Established");
+  EXPECT_EQ(peers[0].at("established_for_seconds"), 3725);
+  EXPECT_EQ(peers[0].at("updates_sent"), 3u);
+  EXPECT_EQ(peers[0].at("prefixes").at("ipv4"), 2u);
+  EXPECT_EQ(peers[0].at("transitions").at("OpenReceived"), 1u);
+  EXPECT_FALSE(peers[1].as_object().contains("established_for_seconds"));
+  EXPECT_EQ(peers[1].at("last_error"), "connect: Connection refused");
+  const auto& announcements = o.at("announcements").as_array();
+  EXPECT_EQ(announcements[1].at("peer"), "*");  // every peer
+  EXPECT_EQ(announcements[1].at("reason"), "healthCheckFailing");
+  const auto& services = o.at("services").as_array();
+  EXPECT_EQ(services[0].at("health").at("state"), "passing");
+  EXPECT_TRUE(services[1].at("health").is_null());
+  // A pool size past 64 bits stays exact, as text.
+  EXPECT_EQ(o.at("pools").as_array()[1].at("total"), "340282366920938463463374607431768211455");
+}
+
+TEST(StatusMetrics, OneSeriesPerPeerPoolAndCheck) {
+  const auto text = metrics_text(sample());
+  EXPECT_THAT(text, HasSubstr("vipd_bgp_session_up{peer=\"192.0.2.1\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("vipd_bgp_session_up{peer=\"2001:db8::2\"} 0\n"));
+  EXPECT_THAT(text, HasSubstr("vipd_bgp_updates_total{peer=\"192.0.2.1\"} 3\n"));
+  EXPECT_THAT(text, HasSubstr("vipd_bgp_announced_prefixes_total{peer=\"192.0.2.1\"} 3\n"));
+  EXPECT_THAT(text, HasSubstr(
+                        "vipd_bgp_session_transitions_total{peer=\"192.0.2.1\",reason="
+                        "\"OpenReceived\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr(
+                        "vipd_allocator_addresses_total{family=\"ipv6\",pool=\"public\"} "
+                        "340282366920938463463374607431768211455\n"));
+  EXPECT_THAT(text,
+              HasSubstr("vipd_health_check_passing{kind=\"http\",service=\"default/web\"} 1\n"));
+  EXPECT_THAT(text, Not(HasSubstr("default/new")));  // no check, no series
+  EXPECT_THAT(text, HasSubstr("vipd_config_stale_bool 0\n"));
+  EXPECT_THAT(text, HasSubstr("process_resident_memory_bytes 5242880\n"));
+}
+
+TEST(StatusRender, TablesFromTheDocument) {
+  const auto text = render_status(status_document(sample()));
+  EXPECT_THAT(text, HasSubstr("edge-1"));
+  EXPECT_THAT(text, HasSubstr("PEERS"));
+  EXPECT_THAT(text, HasSubstr("1h2m5s"));  // established for 3725 s
+  EXPECT_THAT(text, HasSubstr("connect: Connection refused"));
+  EXPECT_THAT(text, HasSubstr("healthCheckFailing: HTTP 503"));
+  EXPECT_THAT(text, HasSubstr("no free address"));
+}
+
+}  // namespace
+}  // namespace vipd::admin

@@ -1,0 +1,2 @@
+// A pure source that includes only pure headers.
+#include "mod/clean.hpp"

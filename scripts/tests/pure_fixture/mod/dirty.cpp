@@ -1,0 +1,2 @@
+// A pure source that reaches Asio through a project header.
+#include "mod/dirty.hpp"
