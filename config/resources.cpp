@@ -85,6 +85,10 @@ void read_annotations(Reader& r, const Field& f, Object& o) {
     const Field value{it->second, key(f.path, name)};
     const bool ok = std::any_of(std::begin(kVipdAnnotations), std::end(kVipdAnnotations),
                                 [&](const auto& a) { return o.kind == a.kind && name == a.name; });
+    if (ok && (!it->second.IsDefined() || it->second.IsNull())) {
+      r.error(it->first, value.path, q(name) + " has no value: write \"true\" or \"false\"");
+      continue;
+    }
     if (ok) {
       o.vipd_annotations.emplace(name, value);
       continue;
@@ -332,10 +336,9 @@ void read_peer(Reader& r, const Object& o, const Field& spec, Config& config) {
     const auto text = read_string(r, f);
     if (text == "true" || text == "false") {
       p.*a.field = *text == "true";
-    } else if (text || f.node.IsNull()) {
+    } else if (text) {
       r.error(f.node, f.path,
-              "invalid value " + q(text.value_or("")) + " for " + a.name +
-                  ": write \"true\" or \"false\"");
+              "invalid value " + q(*text) + " for " + a.name + ": write \"true\" or \"false\"");
     }
   }
   config.peers.push_back(std::move(p));

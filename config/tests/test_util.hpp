@@ -42,4 +42,45 @@ inline std::string errors_of(const CheckResult& r) {
   return out;
 }
 
+// Expects a diagnostic of `severity` at `path` whose message holds `message`, at `at`.
+inline void expect_diagnostic(const CheckResult& r, Severity severity, std::string_view path,
+                              std::string_view message, Position at) {
+  bool found = false;
+  for (const auto& d : r.diagnostics) {
+    if (d.severity != severity || d.path != path) continue;
+    if (d.message.find(message) == std::string::npos) continue;
+    found = true;
+    EXPECT_EQ(d.position, at) << d.to_string();
+  }
+  EXPECT_TRUE(found) << "want " << to_string(severity) << " " << path << ": ..." << message
+                     << "...\ngot:\n"
+                     << errors_of(r);
+}
+
+// One diagnostic a text must produce: where (the last occurrence of `token`), at which path, and
+// a part of its message.
+struct Expected {
+  const char* name;
+  InputFormat format;
+  const char* text;
+  Severity severity;
+  const char* token;
+  const char* path;
+  const char* message;
+  Purpose purpose = Purpose::kRun;
+};
+
+// Checks one row: errors make the file invalid, warnings alone do not.
+inline void expect_row(const Expected& row) {
+  const auto r = check_text(row.text, "in.yaml", row.format, row.purpose);
+  if (row.severity != Severity::kNote) {
+    EXPECT_EQ(r.valid(), row.severity == Severity::kWarning) << errors_of(r);
+  }
+  expect_diagnostic(r, row.severity, row.path, row.message, last_position_of(row.text, row.token));
+}
+
+inline std::string row_name(const ::testing::TestParamInfo<Expected>& info) {
+  return info.param.name;
+}
+
 }  // namespace vipd::config::testing
