@@ -78,7 +78,11 @@ void read_annotations(Reader& r, const Field& f, Object& o) {
     return;
   }
   std::vector<std::string> known;
-  for (const auto& a : kVipdAnnotations) known.emplace_back(a.name);
+  std::string listed;  // "vipd.io/passive (BGPPeer), ..."
+  for (const auto& a : kVipdAnnotations) {
+    known.emplace_back(a.name);
+    listed += (listed.empty() ? "" : ", ") + std::string(a.name) + " (" + a.kind + ")";
+  }
   for (auto it = f.node.begin(); it != f.node.end(); ++it) {
     if (!it->first.IsScalar() || it->first.Scalar().rfind(kVipdPrefix, 0) != 0) continue;
     const auto& name = it->first.Scalar();
@@ -95,8 +99,7 @@ void read_annotations(Reader& r, const Field& f, Object& o) {
     }
     const auto hint = did_you_mean(name, known);
     r.error(it->first, value.path,
-            "unknown annotation " + q(name) + " on a " + o.kind +
-                ": vipd reads vipd.io/passive and vipd.io/gtsm, on a BGPPeer" +
+            "unknown annotation " + q(name) + " for kind " + o.kind + ": vipd reads " + listed +
                 (hint.empty() ? "" : "; " + hint));
   }
 }

@@ -52,13 +52,13 @@ const Expected kRows[] = {
     {"UnknownVipdAnnotation", kRes,
      PEER_META "  annotations: {vipd.io/pasive: \"true\"}\n" PEER_SPEC, kError, "vipd.io/pasive",
      "BGPPeer(r).metadata.annotations.vipd.io/pasive",
-     "unknown annotation \"vipd.io/pasive\" on a BGPPeer: vipd reads vipd.io/passive and "
-     "vipd.io/gtsm, on a BGPPeer; did you mean \"vipd.io/passive\"?"},
+     "unknown annotation \"vipd.io/pasive\" for kind BGPPeer: vipd reads vipd.io/passive "
+     "(BGPPeer), vipd.io/gtsm (BGPPeer); did you mean \"vipd.io/passive\"?"},
     {"VipdAnnotationOnAnotherKind", kRes,
      "apiVersion: metallb.io/v1beta1\nkind: IPAddressPool\nmetadata:\n  name: p\n  annotations: "
      "{vipd.io/passive: \"true\"}\nspec: {addresses: [192.0.2.0/24]}\n",
      kError, "vipd.io/passive", "IPAddressPool(p).metadata.annotations.vipd.io/passive",
-     "unknown annotation \"vipd.io/passive\" on a IPAddressPool"},
+     "unknown annotation \"vipd.io/passive\" for kind IPAddressPool"},
     // --- connect time: the BGPPeer CRD's rule, for connectTime and connect-time
     {"ConnectTimeZero", kRes,
      PEER_META "spec: {myASN: 64500, peerASN: 64501, peerAddress: "
