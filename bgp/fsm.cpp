@@ -64,6 +64,9 @@ namespace {
 
 // RFC 4271 §8.2.2: a large hold time while waiting for the peer's OPEN.
 constexpr Duration kOpenHold = std::chrono::minutes(4);
+// How long a second connection from the peer may stay silent before its OPEN: the peer sends
+// it at once, and a connection that does not must not linger.
+constexpr Duration kIncomingOpenWait = std::chrono::seconds(30);
 
 Notification notification(std::uint8_t code, std::uint8_t subcode,
                           std::vector<std::uint8_t> data = {}) {
@@ -210,26 +213,98 @@ void Fsm::on(const event::Connected&, TimePoint) {
   move(State::kOpenSent, Reason::kConnected);
 }
 
-void Fsm::on(const event::Accepted&, TimePoint) {
-  const bool waiting =
-      state_ == State::kConnect || state_ == State::kActive || (state_ == State::kIdle && enabled_);
-  if (!waiting) return;
-  stop_timer(Timer::kConnectRetry);
-  stop_timer(Timer::kReconnect);
+void Fsm::take_incoming(Reason reason, std::string detail) {
+  actions_.push_back(action::UseIncoming{});
+  stop_all_timers();
   send(local_open());
   start_timer(Timer::kHold, kOpenHold);
-  move(State::kOpenSent, Reason::kAccepted);
+  if (state_ == State::kOpenSent) {
+    // Still OpenSent, but on another connection: say so (logs and transition counters).
+    actions_.push_back(action::Transition{state_, state_, reason, std::move(detail)});
+  }
+  move(State::kOpenSent, reason, std::move(detail));
 }
 
-void Fsm::on(const event::CollisionResolved&, TimePoint) {
-  if (state_ != State::kOpenSent && state_ != State::kOpenConfirm) return;
-  // The closed connection's OPEN exchange does not count: start it again on the kept one.
-  stop_all_timers();
-  peer_open_.reset();
-  negotiated_hold_ = 0;
-  send(local_open());
-  start_timer(Timer::kHold, kOpenHold);
-  move(State::kOpenSent, Reason::kCollisionResolved);
+void Fsm::close_connection(Connection which, std::uint8_t cease_subcode) {
+  actions_.push_back(action::CloseConnection{
+      which, notification(static_cast<std::uint8_t>(ErrorCode::kCease), cease_subcode)});
+}
+
+void Fsm::on(const event::Accepted&, TimePoint) {
+  if (!enabled_) {
+    // Administratively down: refuse rather than leave the peer waiting for an OPEN.
+    close_connection(Connection::kIncoming, cease::kConnectionRejected);
+    return;
+  }
+  switch (state_) {
+    case State::kIdle:  // waiting to reconnect
+    case State::kConnect:
+    case State::kActive:
+      // RFC 4271 §8.2.2: no OPEN of ours is out, so the peer's connection simply becomes the
+      // session's (an attempt of our own in progress is dropped).
+      take_incoming(Reason::kAccepted);
+      return;
+    case State::kOpenSent:
+    case State::kOpenConfirm:
+    case State::kEstablished:
+      // §6.8: which connection stays depends on the BGP Identifier in the OPEN the peer sends
+      // on the new one; even against Established, the OPEN is awaited so that the refusal
+      // answers it rather than racing it.
+      actions_.push_back(action::AwaitOpen{kIncomingOpenWait});
+      return;
+  }
+}
+
+void Fsm::on(const event::Collision& e, TimePoint now) {
+  if (!enabled_) {
+    close_connection(Connection::kIncoming, cease::kConnectionRejected);
+    return;
+  }
+  switch (state_) {
+    case State::kIdle:
+    case State::kConnect:
+    case State::kActive:
+      // Ours went away while the OPEN was awaited: the peer's connection is the only one.
+      take_incoming(Reason::kAccepted);
+      break;
+    case State::kEstablished:
+      // §6.8: a collision with an Established session always closes the new connection.
+      close_connection(Connection::kIncoming, cease::kConnectionCollisionResolution);
+      return;
+    case State::kOpenSent:
+    case State::kOpenConfirm: {
+      // §6.8: the connection opened by the speaker with the higher BGP Identifier stays.
+      // RFC 6286 §2.3: with equal identifiers (possible only between different ASes), the one
+      // opened by the speaker with the larger AS. Both speakers reach the same answer. When one
+      // side opened both connections it gave up on the older one: the newer stays.
+      const auto id_of = [&](Opener o) {
+        return o == Opener::kLocal ? config_.router_id : e.open.bgp_identifier;
+      };
+      const auto as_of = [&](Opener o) {
+        return o == Opener::kLocal ? config_.local_as : e.open.asn();
+      };
+      bool keep_current = false;
+      if (e.current != e.incoming) {
+        keep_current = id_of(e.current) != id_of(e.incoming) ? id_of(e.current) > id_of(e.incoming)
+                                                             : as_of(e.current) > as_of(e.incoming);
+      }
+      if (keep_current) {
+        close_connection(Connection::kIncoming, cease::kConnectionCollisionResolution);
+        return;
+      }
+      close_connection(Connection::kCurrent, cease::kConnectionCollisionResolution);
+      // The closed connection's OPEN exchange does not count: start again on the kept one.
+      peer_open_.reset();
+      negotiated_hold_ = 0;
+      take_incoming(Reason::kCollisionResolved,
+                    "the peer's connection stays: BGP Identifier " +
+                        IpAddress::v4(e.open.bgp_identifier).to_string() + ", ours " +
+                        IpAddress::v4(config_.router_id).to_string());
+      break;
+    }
+  }
+  // The incoming connection is the session's now, in OpenSent: its OPEN goes on as usual.
+  on_open(e.open, now);
 }
 
 void Fsm::on(const event::ConnectFailed& e, TimePoint now) {

@@ -4,9 +4,9 @@
 // Responsible for: the six states, OPEN exchange and validation, hold and keepalive timers,
 // NOTIFICATION on every error, admin start/stop with an RFC 9003 shutdown communication,
 // reconnect with capped exponential backoff and jitter, and a typed reason on every
-// transition. Not responsible for: sockets, timers or clocks (the driver performs the actions
-// it returns and feeds back what happened), routes (the Adj-RIB-Out), collision between two
-// connections (the session owns both and asks the FSM only about one).
+// transition, and which of two connections to the peer survives (RFC 4271 §6.8). Not
+// responsible for: sockets, timers or clocks (the driver performs the actions it returns and
+// feeds back what happened, with the time), routes (the Adj-RIB-Out).
 // Single-threaded: one FSM belongs to one session on the daemon's io_context.
 
 #include <chrono>
@@ -19,6 +19,7 @@
 
 #include "bgp/messages.hpp"
 #include "bgp/negotiation.hpp"
+#include "common/clock.hpp"
 
 namespace vipd::bgp {
 
@@ -26,7 +27,7 @@ enum class State { kIdle, kConnect, kActive, kOpenSent, kOpenConfirm, kEstablish
 std::string_view to_string(State state);
 
 using Duration = std::chrono::milliseconds;
-using TimePoint = std::chrono::steady_clock::time_point;
+using TimePoint = Clock::time_point;  // read by the driver from its clock
 
 struct FsmConfig {
   std::uint32_t local_as = 0;
@@ -50,9 +51,18 @@ struct FsmConfig {
   Duration stable_after = std::chrono::seconds(60);
   Duration connect_timeout = std::chrono::seconds(30);
   std::uint64_t jitter_seed = 0;  // randomness is injected: same seed, same delays
+
+  // Every field: a changed setting, including one added later, always restarts the session.
+  friend bool operator==(const FsmConfig&, const FsmConfig&) = default;
 };
 
 enum class Timer { kConnectRetry, kHold, kKeepalive, kReconnect };
+
+// Which side opened a TCP connection.
+enum class Opener { kLocal, kPeer };
+// The two connections a session may hold while RFC 4271 §6.8 decides between them: its own
+// (`kCurrent`, whichever side opened it) and one the peer opened in addition (`kIncoming`).
+enum class Connection { kCurrent, kIncoming };
 
 // Why a transition happened (logged; exported as a metric label).
 enum class Reason {
@@ -82,15 +92,18 @@ struct Stop {
   std::uint8_t subcode = cease::kAdministrativeShutdown;
   std::string message;  // RFC 9003 shutdown communication
 };
-struct Connected {};  // the TCP connection is up (outgoing or accepted)
-// The peer connected to us while no connection of ours had got as far as an OPEN (Idle while
-// waiting to reconnect, Connect, Active): the driver has dropped its own attempt and this
-// connection is now the session's.
+struct Connected {};  // our outgoing TCP connection is up
+// The peer opened a TCP connection to us. The driver holds it as the incoming connection
+// until the actions say what becomes of it: UseIncoming, AwaitOpen or CloseConnection.
 struct Accepted {};
-// RFC 4271 §6.8 collision detection kept the peer's connection and closed ours (OpenSent or
-// OpenConfirm): the handshake starts again on the kept connection. The driver then feeds the
-// OPEN that arrived on it.
-struct CollisionResolved {};
+// RFC 4271 §6.8: the peer's OPEN arrived on the incoming connection held after AwaitOpen.
+// `current` says who opened the session's own connection, `incoming` who opened the other
+// (the peer, for a connection vipd accepted).
+struct Collision {
+  Open open;
+  Opener current = Opener::kLocal;
+  Opener incoming = Opener::kPeer;
+};
 struct ConnectFailed {
   std::string error;
 };
@@ -108,13 +121,27 @@ struct TimerFired {
 };
 }  // namespace event
 using Event = std::variant<event::Start, event::Stop, event::Connected, event::Accepted,
-                           event::CollisionResolved, event::ConnectFailed, event::Closed,
-                           event::Received, event::DecodeFailed, event::TimerFired>;
+                           event::Collision, event::ConnectFailed, event::Closed, event::Received,
+                           event::DecodeFailed, event::TimerFired>;
 
 // ---- actions the driver performs, in order ----
 namespace action {
 struct Connect {};     // open a TCP connection to the peer
 struct Disconnect {};  // close it (after the queued bytes are written)
+// The incoming connection becomes the session's: an attempt or connection of ours is dropped
+// without a word (none of ours has sent an OPEN, or CloseConnection{kCurrent} came first).
+struct UseIncoming {};
+// Hold the incoming connection until the peer's OPEN arrives on it (then feed Collision); close
+// it if none arrives `within`.
+struct AwaitOpen {
+  Duration within;
+};
+// Send `notification` on one connection and close it. Closing the current connection this way
+// is part of a collision decision, not a session event: the driver feeds no Closed for it.
+struct CloseConnection {
+  Connection connection;
+  Notification notification;
+};
 struct Send {
   Message message;
 };
@@ -143,8 +170,9 @@ struct Deliver {  // an UPDATE or ROUTE-REFRESH while Established
 };
 }  // namespace action
 using Action =
-    std::variant<action::Connect, action::Disconnect, action::Send, action::StartTimer,
-                 action::StopTimer, action::Transition, action::Up, action::Down, action::Deliver>;
+    std::variant<action::Connect, action::Disconnect, action::UseIncoming, action::AwaitOpen,
+                 action::CloseConnection, action::Send, action::StartTimer, action::StopTimer,
+                 action::Transition, action::Up, action::Down, action::Deliver>;
 
 class Fsm {
  public:
@@ -164,7 +192,7 @@ class Fsm {
   void on(const event::Stop&, TimePoint now);
   void on(const event::Connected&, TimePoint now);
   void on(const event::Accepted&, TimePoint now);
-  void on(const event::CollisionResolved&, TimePoint now);
+  void on(const event::Collision&, TimePoint now);
   void on(const event::ConnectFailed&, TimePoint now);
   void on(const event::Closed&, TimePoint now);
   void on(const event::Received&, TimePoint now);
@@ -177,6 +205,9 @@ class Fsm {
   void start_timer(Timer t, Duration d) { actions_.push_back(action::StartTimer{t, d}); }
   void stop_timer(Timer t) { actions_.push_back(action::StopTimer{t}); }
   void start_connecting();
+  // The incoming connection is the session's now: send our OPEN on it.
+  void take_incoming(Reason reason, std::string detail = {});
+  void close_connection(Connection which, std::uint8_t cease_subcode);
   // Sends `notification` (if any), closes, and schedules the next attempt with backoff.
   void fail(Reason reason, std::optional<Notification> notification, std::string detail,
             TimePoint now);

@@ -7,6 +7,7 @@
 
 #include <cstring>
 
+#include "common/asio_address.hpp"
 #include "common/logging.hpp"
 
 namespace vipd::bgp {
@@ -14,11 +15,16 @@ namespace {
 
 std::string errno_text(const char* what) { return std::string(what) + ": " + std::strerror(errno); }
 
+std::string describe(const Notification& n) { return error_name(n.code, n.subcode); }
+
 }  // namespace
 
-Session::Session(asio::any_io_executor executor, SessionConfig config, Callbacks callbacks)
+Session::Session(asio::any_io_executor executor, TimerClock& clock, SessionConfig config,
+                 Callbacks callbacks)
     : executor_(std::move(executor)),
+      clock_(clock),
       config_(std::move(config)),
+      name_(config_.peer_address.to_string()),
       callbacks_(std::move(callbacks)),
       fsm_(config_.fsm),
       socket_(executor_) {}
@@ -35,15 +41,13 @@ void Session::stop(std::string message) {
   dispatch(event::Stop{cease::kAdministrativeShutdown, std::move(message)});
 }
 
-void Session::send(std::vector<std::uint8_t> bytes) {
-  if (fsm_.state() != State::kEstablished) return;
-  ++updates_sent_;
+bool Session::send(std::vector<std::uint8_t> bytes) {
+  if (fsm_.state() != State::kEstablished) return false;
   write(std::move(bytes));
+  return true;
 }
 
-void Session::dispatch(const Event& event) {
-  perform(fsm_.handle(event, std::chrono::steady_clock::now()));
-}
+void Session::dispatch(const Event& event) { perform(fsm_.handle(event, clock_.now())); }
 
 void Session::perform(std::vector<Action> actions) {
   for (auto& a : actions) {
@@ -54,11 +58,16 @@ void Session::perform(std::vector<Action> actions) {
             connect();
           } else if constexpr (std::is_same_v<T, action::Disconnect>) {
             disconnect();
+          } else if constexpr (std::is_same_v<T, action::UseIncoming>) {
+            use_incoming();
+          } else if constexpr (std::is_same_v<T, action::AwaitOpen>) {
+            await_open(x.within);
+          } else if constexpr (std::is_same_v<T, action::CloseConnection>) {
+            close_connection(x);
           } else if constexpr (std::is_same_v<T, action::Send>) {
             std::vector<std::uint8_t> bytes;
             if (auto r = encode(x.message, negotiated_.send, bytes); !r) {
-              spdlog::error("peer {}: cannot encode a message: {}",
-                            config_.peer_address.to_string(), r.error().message());
+              spdlog::error("peer {}: cannot encode a message: {}", name_, r.error().message());
               return;
             }
             write(std::move(bytes));
@@ -72,9 +81,8 @@ void Session::perform(std::vector<Action> actions) {
               x.detail = "no answer; with TCP MD5 on, check that both sides use the same password";
             }
             if (!x.detail.empty() && x.to == State::kIdle) last_error_ = x.detail;
-            spdlog::info("peer {}: {} -> {} ({}{}{})", config_.peer_address.to_string(),
-                         to_string(x.from), to_string(x.to), to_string(x.reason),
-                         x.detail.empty() ? "" : ": ", x.detail);
+            spdlog::info("peer {}: {} -> {} ({}{}{})", name_, to_string(x.from), to_string(x.to),
+                         to_string(x.reason), x.detail.empty() ? "" : ": ", x.detail);
             if (callbacks_.transition) callbacks_.transition(x);
           } else if constexpr (std::is_same_v<T, action::Up>) {
             negotiated_ = x.negotiated;
@@ -90,19 +98,18 @@ void Session::perform(std::vector<Action> actions) {
   }
 }
 
-std::string set_tcp_md5(int fd, const asio::ip::address& peer, std::string_view key) {
+std::string set_tcp_md5(int fd, const IpAddress& peer, std::string_view key) {
   tcp_md5sig md5{};
   std::memset(&md5, 0, sizeof md5);
+  const AddressBytes bytes = peer.bytes();
   if (peer.is_v6()) {
     auto* sa = reinterpret_cast<sockaddr_in6*>(&md5.tcpm_addr);
     sa->sin6_family = AF_INET6;
-    const auto bytes = peer.to_v6().to_bytes();
-    std::memcpy(&sa->sin6_addr, bytes.data(), bytes.size());
+    std::memcpy(&sa->sin6_addr, bytes.data.data(), bytes.size);
   } else {
     auto* sa = reinterpret_cast<sockaddr_in*>(&md5.tcpm_addr);
     sa->sin_family = AF_INET;
-    const auto bytes = peer.to_v4().to_bytes();
-    std::memcpy(&sa->sin_addr, bytes.data(), bytes.size());
+    std::memcpy(&sa->sin_addr, bytes.data.data(), bytes.size);
   }
   if (key.size() > TCP_MD5SIG_MAXKEYLEN) return "TCP MD5 password is too long";
   md5.tcpm_keylen = static_cast<std::uint16_t>(key.size());  // 0 removes the key
@@ -146,19 +153,18 @@ void Session::connect() {
   closing_ = false;
   writing_ = false;  // a loop of the old connection ends by itself when its socket closes
   queue_.clear();
-  asio::co_spawn(executor_, connect_loop(generation),
-                 log_failure("peer " + config_.peer_address.to_string() + " connect"));
+  asio::co_spawn(executor_, connect_loop(generation), log_failure("peer " + name_ + " connect"));
 }
 
 asio::awaitable<void> Session::connect_loop(std::uint64_t generation) {
   auto alive = alive_;
-  const asio::ip::tcp::endpoint remote(config_.peer_address, config_.peer_port);
+  const asio::ip::tcp::endpoint remote = to_endpoint(config_.peer_address, config_.peer_port);
   boost::system::error_code ec;
   socket_.close(ec);
   socket_.open(remote.protocol(), ec);
   std::string problem = ec ? "socket: " + ec.message() : configure_socket(socket_, true);
   if (problem.empty() && config_.source_address) {
-    socket_.bind(asio::ip::tcp::endpoint(*config_.source_address, 0), ec);
+    socket_.bind(to_endpoint(*config_.source_address, 0), ec);
     if (ec) problem = "binding " + config_.source_address->to_string() + ": " + ec.message();
   }
   if (problem.empty()) {
@@ -172,43 +178,26 @@ asio::awaitable<void> Session::connect_loop(std::uint64_t generation) {
     co_return;
   }
   outgoing_ = true;
-  local_address_ = socket_.local_endpoint(ec).address();
+  const auto local = socket_.local_endpoint(ec);
+  local_address_ = ec ? std::nullopt : std::optional(host_address(local.address()));
   framer_ = Framer();
   negotiated_ = Negotiated{};
-  asio::co_spawn(executor_, read_loop(generation),
-                 log_failure("peer " + config_.peer_address.to_string() + " read"));
+  asio::co_spawn(executor_, read_loop(generation), log_failure("peer " + name_ + " read"));
   dispatch(event::Connected{});
 }
 
 void Session::accept(asio::ip::tcp::socket socket) {
-  const std::string peer = config_.peer_address.to_string();
-  if (!fsm_.enabled()) {
-    spdlog::info("peer {}: connection refused: the session is administratively down", peer);
-    refuse(std::move(socket), static_cast<std::uint8_t>(ErrorCode::kCease),
-           cease::kConnectionRejected);
-    return;
-  }
   if (const auto problem = configure_socket(socket, false); !problem.empty()) {
-    spdlog::warn("peer {}: incoming connection dropped: {}", peer, problem);
+    spdlog::warn("peer {}: incoming connection dropped: {}", name_, problem);
     return;
   }
-  const State state = fsm_.state();
-  if (state == State::kIdle || state == State::kConnect || state == State::kActive) {
-    // No OPEN on our side yet: the peer's connection simply becomes the session's.
-    adopt(std::move(socket), false, Framer());
-    dispatch(event::Accepted{});
-    return;
-  }
-  // RFC 4271 §6.8: keep both until the peer's OPEN names its BGP Identifier. A newer
-  // connection replaces an older candidate (the peer gave up on that one).
-  if (candidate_) {
-    boost::system::error_code ec;
-    candidate_->socket.close(ec);
-  }
-  candidate_ = std::make_unique<Candidate>(std::move(socket));
-  candidate_->id = ++candidate_ids_;
-  asio::co_spawn(executor_, candidate_loop(candidate_->id),
-                 log_failure("peer " + peer + " incoming connection"));
+  // A newer connection replaces one still held for its OPEN (the peer gave up on that one).
+  incoming_ = std::make_unique<Incoming>(std::move(socket));
+  incoming_->id = ++incoming_ids_;
+  const std::uint64_t id = incoming_->id;
+  dispatch(event::Accepted{});
+  // The FSM always says what becomes of it; should it not, the connection is not kept open.
+  if (incoming_ && incoming_->id == id && !incoming_->deadline) incoming_.reset();
 }
 
 void Session::adopt(asio::ip::tcp::socket socket, bool outgoing, Framer framer) {
@@ -220,41 +209,75 @@ void Session::adopt(asio::ip::tcp::socket socket, bool outgoing, Framer framer) 
   closing_ = false;
   writing_ = false;
   queue_.clear();
-  local_address_ = socket_.local_endpoint(ec).address();
+  const auto local = socket_.local_endpoint(ec);
+  local_address_ = ec ? std::nullopt : std::optional(host_address(local.address()));
   framer_ = std::move(framer);
   framer_.set_max_message_size(kMaxMessageSize);
   negotiated_ = Negotiated{};
-  asio::co_spawn(executor_, read_loop(generation_),
-                 log_failure("peer " + config_.peer_address.to_string() + " read"));
+  asio::co_spawn(executor_, read_loop(generation_), log_failure("peer " + name_ + " read"));
 }
 
-asio::awaitable<void> Session::candidate_loop(std::uint64_t id) {
+void Session::use_incoming() {
+  if (!incoming_) return;
+  auto in = std::move(incoming_);
+  adopt(std::move(in->socket), false, std::move(in->framer));
+}
+
+void Session::await_open(Duration within) {
+  if (!incoming_) return;
+  const std::uint64_t id = incoming_->id;
+  incoming_->deadline = clock_.make_timer(executor_);
+  incoming_->deadline->arm(clock_.now() + within, [this, id] {
+    if (!incoming_ || incoming_->id != id) return;
+    spdlog::info("peer {}: incoming connection sent no OPEN in time: closed", name_);
+    boost::system::error_code ignored;
+    incoming_->socket.close(ignored);  // its loop sees the error and lets it go
+  });
+  asio::co_spawn(executor_, incoming_loop(id), log_failure("peer " + name_ + " incoming"));
+}
+
+void Session::close_connection(const action::CloseConnection& close) {
+  if (close.connection == Connection::kIncoming) {
+    if (!incoming_) return;
+    spdlog::info("peer {}: incoming connection closed with {} (session {})", name_,
+                 describe(close.notification), to_string(fsm_.state()));
+    auto in = std::move(incoming_);
+    refuse(std::move(in->socket), close.notification);
+    return;
+  }
+  // Ours goes, with the NOTIFICATION on its own; what it had queued is dropped. Its loops end
+  // by themselves (new generation) and feed nothing to the FSM.
+  spdlog::info("peer {}: {} connection closed with {}", name_, outgoing_ ? "our" : "the older",
+               describe(close.notification));
+  ++generation_;
+  asio::ip::tcp::socket old(executor_);
+  std::swap(old, socket_);
+  closing_ = false;
+  writing_ = false;
+  queue_.clear();
+  local_address_.reset();
+  refuse(std::move(old), close.notification);
+}
+
+asio::awaitable<void> Session::incoming_loop(std::uint64_t id) {
   auto alive = alive_;
   std::vector<std::uint8_t> buffer(4096);
-  // The peer must send its OPEN promptly; a silent candidate is closed with the hold timer's
-  // OpenSent value so it cannot linger.
-  asio::steady_timer deadline(executor_);
-  deadline.expires_after(std::chrono::seconds(30));
-  Candidate* c = candidate_.get();
-  deadline.async_wait([alive, c, id, this](const boost::system::error_code& ec) {
-    if (ec || !*alive || !candidate_ || candidate_.get() != c || c->id != id) return;
-    boost::system::error_code ignored;
-    c->socket.close(ignored);
-  });
+  Incoming* in = incoming_.get();
+  const auto current = [&] { return *alive && incoming_ && incoming_.get() == in && in->id == id; };
   while (true) {
-    auto [error, n] = co_await c->socket.async_read_some(asio::buffer(buffer),
-                                                         asio::as_tuple(asio::use_awaitable));
-    if (!*alive || !candidate_ || candidate_.get() != c || c->id != id) co_return;
+    auto [error, n] = co_await in->socket.async_read_some(asio::buffer(buffer),
+                                                          asio::as_tuple(asio::use_awaitable));
+    if (!current()) co_return;
     if (error) {
-      spdlog::info("peer {}: incoming connection closed before its OPEN: {}",
-                   config_.peer_address.to_string(), error.message());
-      candidate_.reset();
+      spdlog::info("peer {}: incoming connection closed before its OPEN: {}", name_,
+                   error.message());
+      incoming_.reset();
       co_return;
     }
-    c->framer.feed({buffer.data(), n});
-    auto next = c->framer.next();
+    in->framer.feed({buffer.data(), n});
+    auto next = in->framer.next();
     if (next && !next.value()) continue;  // the OPEN is not complete yet
-    deadline.cancel();
+    in->deadline->cancel();
     std::optional<Open> open;
     if (next) {
       if (auto m = decode(*next.value(), CodecOptions{}); m) {
@@ -263,56 +286,22 @@ asio::awaitable<void> Session::candidate_loop(std::uint64_t id) {
     }
     if (!open) {
       // Anything but a well-formed OPEN first is not a connection worth a collision decision.
-      auto bad = std::move(candidate_);
-      refuse(std::move(bad->socket), static_cast<std::uint8_t>(ErrorCode::kFsm), 0);
+      auto bad = std::move(incoming_);
+      refuse(std::move(bad->socket),
+             Notification{static_cast<std::uint8_t>(ErrorCode::kFsm), 0, {}, std::nullopt});
       co_return;
     }
-    resolve_collision(std::move(*open));
+    dispatch(event::Collision{std::move(*open), outgoing_ ? Opener::kLocal : Opener::kPeer,
+                              Opener::kPeer});
+    if (current()) incoming_.reset();  // not taken, not refused: not kept either
     co_return;
   }
 }
 
-void Session::resolve_collision(Open open) {
-  const std::string peer = config_.peer_address.to_string();
-  auto c = std::move(candidate_);
-  const auto collision = static_cast<std::uint8_t>(ErrorCode::kCease);
-  const State state = fsm_.state();
-  if (state != State::kOpenSent && state != State::kOpenConfirm) {
-    if (state == State::kEstablished) {
-      // §6.8: a collision with an Established session always closes the new connection.
-      spdlog::info("peer {}: second connection while Established closed (collision)", peer);
-      refuse(std::move(c->socket), collision, cease::kConnectionCollisionResolution);
-      return;
-    }
-    // Ours went away meanwhile: the peer's connection is the only one; take it.
-    adopt(std::move(c->socket), false, std::move(c->framer));
-    dispatch(event::Accepted{});
-    dispatch(event::Received{std::move(open)});
-    return;
-  }
-  // §6.8: the connection opened by the speaker with the higher BGP Identifier stays. Ours was
-  // opened by us if outgoing_; a second connection from the peer replaces its first.
-  const bool keep_ours = outgoing_ && config_.fsm.router_id > open.bgp_identifier;
-  spdlog::info("peer {}: connection collision (our id {}, theirs {}): keeping {} connection", peer,
-               config_.fsm.router_id, open.bgp_identifier, keep_ours ? "our" : "the peer's");
-  if (keep_ours) {
-    refuse(std::move(c->socket), collision, cease::kConnectionCollisionResolution);
-    return;
-  }
-  // Close ours with the Cease, on its own, and carry on with the peer's.
-  ++generation_;
-  asio::ip::tcp::socket old(executor_);
-  std::swap(old, socket_);
-  refuse(std::move(old), collision, cease::kConnectionCollisionResolution);
-  adopt(std::move(c->socket), false, std::move(c->framer));
-  dispatch(event::CollisionResolved{});
-  dispatch(event::Received{std::move(open)});
-}
-
-void Session::refuse(asio::ip::tcp::socket socket, std::uint8_t code, std::uint8_t subcode) {
+void Session::refuse(asio::ip::tcp::socket socket, const Notification& notification) {
   auto s = std::make_shared<asio::ip::tcp::socket>(std::move(socket));
   auto bytes = std::make_shared<std::vector<std::uint8_t>>();
-  if (!encode(Message{Notification{code, subcode, {}, std::nullopt}}, CodecOptions{}, *bytes)) {
+  if (!encode(Message{notification}, CodecOptions{}, *bytes)) {
     boost::system::error_code ec;
     s->close(ec);
     return;
@@ -353,8 +342,8 @@ asio::awaitable<void> Session::read_loop(std::uint64_t generation) {
       if (const auto* u = std::get_if<Update>(&message.value()); u && !u->issues.empty()) {
         // vipd only originates routes and drops what it receives, so a treat-as-withdraw or
         // AFI/SAFI-disable outcome costs nothing: log it and keep the session (RFC 7606 §2).
-        spdlog::warn("peer {}: UPDATE with {} problem(s), {}: {}", config_.peer_address.to_string(),
-                     u->issues.size(), to_string(u->action), u->issues.front().reason);
+        spdlog::warn("peer {}: UPDATE with {} problem(s), {}: {}", name_, u->issues.size(),
+                     to_string(u->action), u->issues.front().reason);
       }
       dispatch(event::Received{std::move(message.value())});
     }
@@ -365,8 +354,7 @@ void Session::write(std::vector<std::uint8_t> bytes) {
   queue_.push_back(std::move(bytes));
   if (writing_ || !socket_.is_open()) return;
   writing_ = true;
-  asio::co_spawn(executor_, write_loop(generation_),
-                 log_failure("peer " + config_.peer_address.to_string() + " write"));
+  asio::co_spawn(executor_, write_loop(generation_), log_failure("peer " + name_ + " write"));
 }
 
 asio::awaitable<void> Session::write_loop(std::uint64_t generation) {
@@ -409,19 +397,15 @@ void Session::disconnect() {
     return;
   }
   writing_ = true;
-  asio::co_spawn(executor_, write_loop(generation_),
-                 log_failure("peer " + config_.peer_address.to_string() + " write"));
+  asio::co_spawn(executor_, write_loop(generation_), log_failure("peer " + name_ + " write"));
 }
 
 void Session::start_timer(Timer timer, Duration after) {
   auto& t = timers_[timer];
-  if (!t) t = std::make_unique<asio::steady_timer>(executor_);
-  t->expires_after(after);
-  auto alive = alive_;
-  t->async_wait([this, alive, timer](const boost::system::error_code& ec) {
-    if (ec || !*alive) return;  // cancelled or rearmed
-    dispatch(event::TimerFired{timer});
-  });
+  if (!t) t = clock_.make_timer(executor_);
+  // Timer guarantees that re-arming or cancelling silences an earlier arming, even one whose
+  // expiry is already queued: a KEEPALIVE that restarts the hold timer always wins.
+  t->arm(clock_.now() + after, [this, timer] { dispatch(event::TimerFired{timer}); });
 }
 
 void Session::stop_timer(Timer timer) {

@@ -2,28 +2,23 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/asio_address.hpp"
 #include "common/logging.hpp"
 
 namespace vipd::bgp {
 namespace {
 
-std::optional<IpAddress> to_ip(const std::optional<asio::ip::address>& a) {
-  if (!a) return std::nullopt;
-  if (a->is_v4()) return IpAddress::v4(a->to_v4().to_uint());
-  const auto bytes = a->to_v6().to_bytes();
-  const auto ip = IpAddress::from_bytes(bytes);
-  // An IPv4 session on a dual-stack socket shows up as ::ffff:a.b.c.d.
-  return ip && ip->is_v4_mapped() ? ip->unmap() : ip;
-}
-
-asio::ip::address unmapped(const asio::ip::address& a) {
-  if (a.is_v6() && a.to_v6().is_v4_mapped()) {
-    return asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6());
-  }
-  return a;
-}
+// A removed peer's session is checked this often, this many times, for its NOTIFICATION to be
+// out and its socket closed (5 s at most).
+constexpr auto kRetiringCheckEvery = std::chrono::milliseconds(50);
+constexpr int kRetiringChecks = 100;
+// After a failed accept (out of descriptors and the like), the listener waits this long.
+constexpr auto kAcceptErrorPause = std::chrono::milliseconds(100);
 
 }  // namespace
+
+Speaker::Speaker(asio::any_io_executor executor, TimerClock& clock)
+    : executor_(std::move(executor)), clock_(clock) {}
 
 Speaker::~Speaker() {
   *alive_ = false;
@@ -71,18 +66,17 @@ asio::awaitable<void> Speaker::accept_loop(asio::ip::tcp::acceptor& acceptor) {
     if (ec) {
       // Out of descriptors and the like: say so, and do not spin on it.
       spdlog::warn("BGP listener: accept: {}", ec.message());
-      asio::steady_timer pause(executor_, std::chrono::milliseconds(100));
-      co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+      co_await sleep_for(clock_, kAcceptErrorPause);
       if (!*alive) co_return;
       continue;
     }
     boost::system::error_code e;
-    const auto remote = unmapped(socket.remote_endpoint(e).address());
+    const auto endpoint = socket.remote_endpoint(e);
     if (e) continue;
-    const auto it = peers_.find(remote.to_string());
+    const std::string remote = host_address(endpoint.address()).to_string();
+    const auto it = peers_.find(remote);
     if (it == peers_.end()) {
-      spdlog::info("BGP listener: connection from {} closed: not a configured peer",
-                   remote.to_string());
+      spdlog::info("BGP listener: connection from {} closed: not a configured peer", remote);
       socket.close(e);
       continue;
     }
@@ -109,7 +103,7 @@ ExportPolicy Speaker::policy_for(const Peer& peer, const Negotiated& negotiated)
   p.local_as = peer.config.session.fsm.local_as;
   p.peer_as = peer.config.session.fsm.peer_as;
   p.codec = negotiated.send;
-  const auto local = to_ip(peer.session->local_address());
+  const auto local = peer.session->local_address();
   p.next_hop_ipv4 = peer.config.next_hop_ipv4;
   p.next_hop_ipv6 = peer.config.next_hop_ipv6;
   if (local && local->is_v4() && !p.next_hop_ipv4) p.next_hop_ipv4 = local;
@@ -127,8 +121,16 @@ ExportPolicy Speaker::policy_for(const Peer& peer, const Negotiated& negotiated)
 
 void Speaker::add_peer(PeerConfig config) {
   const std::string address = config.session.peer_address.to_string();
-  remove_peer(address, "peer reconfigured");
   auto peer = std::make_unique<Peer>();
+  if (const auto it = peers_.find(address); it != peers_.end()) {
+    if (it->second->config == config) return;  // the same settings: the session stays
+    // The same peer with new settings: a new session, but its routes and counters carry on.
+    auto old = take_peer(it, "peer reconfigured");
+    peer->routes = std::move(old->routes);
+    peer->transitions = old->transitions;
+    peer->updates_sent = old->updates_sent;
+    retire(std::move(old));
+  }
   peer->config = std::move(config);
   Peer* raw = peer.get();
   Session::Callbacks callbacks;
@@ -143,11 +145,12 @@ void Speaker::add_peer(PeerConfig config) {
     // are dropped: vipd only originates.
     if (std::holds_alternative<RouteRefresh>(m) && raw->rib) {
       std::vector<std::uint8_t> out;
-      raw->rib->full_table(out);
-      raw->session->send(std::move(out));
+      const std::size_t n = raw->rib->full_table(out);
+      send_updates(*raw, std::move(out), n);
     }
   };
-  peer->session = std::make_unique<Session>(executor_, peer->config.session, std::move(callbacks));
+  peer->session =
+      std::make_unique<Session>(executor_, clock_, peer->config.session, std::move(callbacks));
   set_listener_keys(peer->config, true);
   peers_[address] = std::move(peer);
   raw->session->start();
@@ -156,30 +159,43 @@ void Speaker::add_peer(PeerConfig config) {
 void Speaker::remove_peer(const std::string& address, const std::string& message) {
   const auto it = peers_.find(address);
   if (it == peers_.end()) return;
-  set_listener_keys(it->second->config, false);
-  it->second->session->stop(message);
-  // Keep the session until its NOTIFICATION is written and the socket closed, then drop it.
-  drop_when_quiet(std::shared_ptr<Peer>(std::move(it->second)),
-                  std::make_shared<asio::steady_timer>(executor_), 100);
-  peers_.erase(it);
+  retire(take_peer(it, message));
 }
 
-void Speaker::drop_when_quiet(std::shared_ptr<Peer> peer, std::shared_ptr<asio::steady_timer> timer,
-                              int checks_left) {
-  // Checked every 50 ms, 5 s at most; the peer goes when the last handler holding it ends.
-  if (peer->session->quiescent() || checks_left == 0) return;
-  timer->expires_after(std::chrono::milliseconds(50));
-  timer->async_wait([peer, timer, checks_left](const boost::system::error_code&) {
-    drop_when_quiet(peer, timer, checks_left - 1);
-  });
+std::unique_ptr<Speaker::Peer> Speaker::take_peer(PeerMap::iterator it,
+                                                  const std::string& message) {
+  set_listener_keys(it->second->config, false);
+  it->second->session->stop(message);
+  auto peer = std::move(it->second);
+  peers_.erase(it);
+  return peer;
+}
+
+void Speaker::retire(std::unique_ptr<Peer> peer) {
+  // Keep the session until its NOTIFICATION is written and the socket closed, then drop it.
+  retiring_.push_back(Retiring{std::move(peer), clock_.make_timer(executor_), kRetiringChecks});
+  check_retiring(std::prev(retiring_.end()));
+}
+
+void Speaker::check_retiring(std::list<Retiring>::iterator it) {
+  if (it->peer->session->quiescent() || it->checks_left == 0) {
+    retiring_.erase(it);
+    return;
+  }
+  --it->checks_left;
+  it->timer->arm(clock_.now() + kRetiringCheckEvery, [this, it] { check_retiring(it); });
+}
+
+void Speaker::send_updates(Peer& peer, std::vector<std::uint8_t> bytes, std::size_t updates) {
+  if (peer.session->send(std::move(bytes))) peer.updates_sent += updates;
 }
 
 void Speaker::on_up(Peer& peer, const action::Up& up) {
-  peer.established_since = std::chrono::steady_clock::now();
+  peer.established_since = clock_.now();
   peer.rib = std::make_unique<AdjRibOut>(policy_for(peer, up.negotiated));
   peer.rib->replace(routes_of(peer));
   std::vector<std::uint8_t> out;
-  peer.rib->full_table(out);
+  const std::size_t n = peer.rib->full_table(out);
   const auto& c = peer.rib->counters();
   spdlog::info("peer {}: sending {} IPv4 and {} IPv6 prefixes, then End-of-RIB",
                peer.config.session.peer_address.to_string(), c.advertised_ipv4, c.advertised_ipv6);
@@ -187,13 +203,13 @@ void Speaker::on_up(Peer& peer, const action::Up& up) {
     spdlog::warn("peer {}: {} prefixes held back (family not negotiated or no next hop)",
                  peer.config.session.peer_address.to_string(), c.held_back);
   }
-  peer.session->send(std::move(out));
+  send_updates(peer, std::move(out), n);
 }
 
 void Speaker::flush(Peer& peer) {
   if (!peer.rib || peer.session->state() != State::kEstablished) return;
   std::vector<std::uint8_t> out;
-  if (peer.rib->updates(out) > 0) peer.session->send(std::move(out));
+  if (const std::size_t n = peer.rib->updates(out); n > 0) send_updates(peer, std::move(out), n);
 }
 
 void Speaker::set_routes(RouteSet routes) {
@@ -255,7 +271,7 @@ std::vector<PeerStatus> Speaker::status() const {
       s.advertised_ipv4 = peer->rib->counters().advertised_ipv4;
       s.advertised_ipv6 = peer->rib->counters().advertised_ipv6;
     }
-    s.updates_sent = peer->session->updates_sent();
+    s.updates_sent = peer->updates_sent;
     s.messages_received = peer->session->messages_received();
     if (s.state == State::kEstablished) s.established_since = peer->established_since;
     s.transitions = peer->transitions;

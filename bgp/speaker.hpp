@@ -2,55 +2,40 @@
 // Speaker: the set of BGP sessions of this node and the routes they announce.
 //
 // Responsible for: adding, changing and removing peers at run time without disturbing the
-// others; replacing the desired route set atomically for every peer; per session an
-// Adj-RIB-Out whose delta is sent as soon as the session is Established (full table and
-// End-of-RIB when it comes up, the full table again on ROUTE-REFRESH); RFC 8326 drain.
+// others (a peer given the settings it already has is left alone, so callers may re-send their
+// whole desired configuration); replacing the desired route set atomically for every peer;
+// per session an Adj-RIB-Out whose delta is sent as soon as the session is Established (full
+// table and End-of-RIB when it comes up, the full table again on ROUTE-REFRESH); RFC 8326
+// drain; accepting the peers' connections.
 // Not responsible for: deciding the routes (the planner), received routes (decoded, counted,
 // dropped by the session).
+// Every wait and every "now" goes through the TimerClock given at construction, which must
+// outlive the speaker.
 // Runs on one io_context thread.
 
-#include <chrono>
+#include <list>
 #include <map>
 #include <memory>
 #include <string>
 
+#include "bgp/peer_config.hpp"
 #include "bgp/rib_out.hpp"
 #include "bgp/session.hpp"
 #include "common/result.hpp"
+#include "common/timer.hpp"
 
 namespace vipd::bgp {
 
-struct PeerConfig {
-  SessionConfig session;
-  // Next hops for the families that the session's own address does not give: the node's
-  // global IPv6 address for IPv6 routes on an IPv4 session, and vice versa.
-  std::optional<IpAddress> next_hop_ipv4;
-  std::optional<IpAddress> next_hop_ipv6;
-  bool ipv4_over_ipv6_next_hop = false;  // RFC 8950 on an IPv6 session
-};
-
-struct PeerStatus {
-  std::string address;
-  State state = State::kIdle;
-  std::string last_error;
-  std::size_t advertised_ipv4 = 0;
-  std::size_t advertised_ipv6 = 0;
-  std::uint64_t updates_sent = 0;
-  std::uint64_t messages_received = 0;
-  // Set while Established: when the session came up (steady clock).
-  std::optional<std::chrono::steady_clock::time_point> established_since;
-  // How many times the session changed state, by the reason of the change.
-  std::map<Reason, std::uint64_t> transitions;
-};
-
 class Speaker {
  public:
-  explicit Speaker(asio::any_io_executor executor) : executor_(std::move(executor)) {}
+  Speaker(asio::any_io_executor executor, TimerClock& clock);
   ~Speaker();
   Speaker(const Speaker&) = delete;
   Speaker& operator=(const Speaker&) = delete;
 
-  // Adds or replaces (by peer address) a peer; a replaced peer's session restarts.
+  // Adds a peer, keyed by its address. For a known peer: nothing happens when `config` equals
+  // its settings (operator==, every field); otherwise its session restarts with the new ones
+  // (Cease to the peer first); its own routes and its counters carry on.
   void add_peer(PeerConfig config);
   void remove_peer(const std::string& address, const std::string& message);
   // The routes every peer announces (peers given their own set below keep theirs).
@@ -78,23 +63,37 @@ class Speaker {
     std::unique_ptr<Session> session;
     std::unique_ptr<AdjRibOut> rib;
     std::optional<RouteSet> routes;  // own routes, else the common set
-    std::optional<std::chrono::steady_clock::time_point> established_since;
+    std::optional<Clock::time_point> established_since;
     std::map<Reason, std::uint64_t> transitions;
+    std::uint64_t updates_sent = 0;
   };
+  // A removed peer whose session still writes its NOTIFICATION.
+  struct Retiring {
+    std::unique_ptr<Peer> peer;
+    std::unique_ptr<vipd::Timer> timer;
+    int checks_left = 0;
+  };
+  using PeerMap = std::map<std::string, std::unique_ptr<Peer>>;
   const RouteSet& routes_of(const Peer& peer) const { return peer.routes ? *peer.routes : routes_; }
-  static void drop_when_quiet(std::shared_ptr<Peer> peer, std::shared_ptr<asio::steady_timer> timer,
-                              int checks_left);
+  // Stops the peer's session (Cease with `message`) and takes the peer out of peers_.
+  std::unique_ptr<Peer> take_peer(PeerMap::iterator it, const std::string& message);
+  void retire(std::unique_ptr<Peer> peer);
+  void check_retiring(std::list<Retiring>::iterator it);
   void on_up(Peer& peer, const action::Up& up);
   void flush(Peer& peer);
+  // Hands `updates` UPDATE messages, encoded in `bytes`, to the peer's session.
+  static void send_updates(Peer& peer, std::vector<std::uint8_t> bytes, std::size_t updates);
   ExportPolicy policy_for(const Peer& peer, const Negotiated& negotiated) const;
 
   asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acceptor);
   void set_listener_keys(const PeerConfig& config, bool install);
 
   asio::any_io_executor executor_;
+  TimerClock& clock_;
   std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> listeners_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
-  std::map<std::string, std::unique_ptr<Peer>> peers_;
+  PeerMap peers_;
+  std::list<Retiring> retiring_;
   RouteSet routes_;
   AttributeInterner interner_;
   bool drain_ = false;

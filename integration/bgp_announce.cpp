@@ -16,7 +16,9 @@
 
 #include "bgp/speaker.hpp"
 #include "common/asio.hpp"
+#include "common/asio_address.hpp"
 #include "common/logging.hpp"
+#include "common/timer.hpp"
 
 namespace {
 
@@ -99,9 +101,9 @@ struct Options {
 PeerConfig peer(const std::string& spec, const Options& o, std::uint32_t router_id) {
   const auto fields = split(spec, ',');
   PeerConfig p;
-  boost::system::error_code ec;
-  p.session.peer_address = asio::ip::make_address(fields.at(0), ec);
-  if (ec) usage_error("bad peer address '" + fields.at(0) + "'");
+  const auto address = IpAddress::parse(fields.at(0));
+  if (!address) usage_error("bad peer address '" + fields.at(0) + "'");
+  p.session.peer_address = address.value();
   p.session.fsm.local_as = o.local_as;
   p.session.fsm.router_id = router_id;
   p.session.fsm.hold_time = o.hold;
@@ -120,8 +122,9 @@ PeerConfig peer(const std::string& spec, const Options& o, std::uint32_t router_
     } else if (key == "password") {
       p.session.password = value;
     } else if (key == "source") {
-      p.session.source_address = asio::ip::make_address(value, ec);
-      if (ec) usage_error("bad source address '" + value + "'");
+      const auto source = IpAddress::parse(value);
+      if (!source) usage_error("bad source address '" + value + "'");
+      p.session.source_address = source.value();
     } else if (key == "port") {
       p.session.peer_port = static_cast<std::uint16_t>(std::stoul(value));
     } else if (key == "ttl") {
@@ -220,7 +223,8 @@ int main(int argc, char** argv) {
   if (!id) usage_error(id.error().message());
 
   asio::io_context io;
-  Speaker speaker(io.get_executor());
+  SteadyTimerClock clock;
+  Speaker speaker(io.get_executor(), clock);
   // The speaker holds the only copy of the table: SIGUSR2 builds it again from the options.
   std::size_t route_count = 0;
   {
@@ -230,10 +234,11 @@ int main(int argc, char** argv) {
   }
   for (const auto& p : o.peers) speaker.add_peer(peer(p, o, id.value().v4_value()));
   for (const auto& l : o.listen) {
-    boost::system::error_code ec;
-    const auto address = asio::ip::make_address(l, ec);
-    if (ec) usage_error("bad listen address '" + l + "'");
-    if (auto r = speaker.listen({address, o.listen_port}); !r) usage_error(r.error().message());
+    const auto address = IpAddress::parse(l);
+    if (!address) usage_error("bad listen address '" + l + "'");
+    if (auto r = speaker.listen(to_endpoint(address.value(), o.listen_port)); !r) {
+      usage_error(r.error().message());
+    }
   }
 
   bool withdrawn = false;

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
+
 namespace vipd::bgp {
 namespace {
 
@@ -379,6 +381,7 @@ TEST(Fsm, AcceptedConnectionTakesOverWhileNoOpenIsOut) {
     ASSERT_EQ(sent(a).size(), 1u);
     EXPECT_TRUE(std::holds_alternative<Open>(sent(a)[0]));
     EXPECT_EQ(only<action::Transition>(a).reason, Reason::kAccepted);
+    EXPECT_TRUE(std::holds_alternative<action::UseIncoming>(a.front()));
     EXPECT_TRUE(all<action::Connect>(a).empty());
   }
 }
@@ -395,42 +398,238 @@ TEST(Fsm, AcceptedConnectionEndsTheReconnectWait) {
   EXPECT_TRUE(reconnect_stopped);
 }
 
-TEST(Fsm, AcceptedConnectionIsIgnoredWhenStoppedOrPastConnect) {
+TEST(Fsm, AcceptedConnectionIsRefusedWhileStopped) {
   Fsm stopped(config());
-  EXPECT_TRUE(stopped.handle(event::Accepted{}, kT0).empty());
+  auto a = stopped.handle(event::Accepted{}, kT0);
+  const auto close = only<action::CloseConnection>(a);
+  EXPECT_EQ(close.connection, Connection::kIncoming);
+  EXPECT_EQ(close.notification.code, 6);
+  EXPECT_EQ(close.notification.subcode, 5);  // Connection Rejected
+  EXPECT_TRUE(all<action::UseIncoming>(a).empty());
+  EXPECT_TRUE(sent(a).empty());
   EXPECT_EQ(stopped.state(), State::kIdle);
-  Fsm up(config());
-  establish(up);
-  EXPECT_TRUE(up.handle(event::Accepted{}, kT0 + 5s).empty());
-  EXPECT_EQ(up.state(), State::kEstablished);
 }
 
-TEST(Fsm, CollisionRestartsTheOpenExchangeOnTheKeptConnection) {
-  // OpenConfirm on our connection; §6.8 keeps the peer's: a fresh OPEN goes out on it and the
-  // peer's OPEN there moves the session on as usual.
-  Fsm fsm(config());
+TEST(Fsm, AcceptedConnectionWaitsForItsOpenOnceOursHasSentOne) {
+  // OpenSent, OpenConfirm, Established: RFC 4271 §6.8 needs the peer's BGP Identifier first.
+  for (int step = 0; step < 3; ++step) {
+    Fsm fsm(config());
+    fsm.handle(event::Start{}, kT0);
+    fsm.handle(event::Connected{}, kT0);
+    if (step >= 1) fsm.handle(event::Received{peer_open()}, kT0);
+    if (step >= 2) fsm.handle(event::Received{Keepalive{}}, kT0);
+    const State before = fsm.state();
+    auto a = fsm.handle(event::Accepted{}, kT0 + 1s);
+    ASSERT_EQ(a.size(), 1u) << to_string(before);
+    EXPECT_EQ(only<action::AwaitOpen>(a).within, 30s);
+    EXPECT_EQ(fsm.state(), before);
+  }
+}
+
+// ---- RFC 4271 §6.8 collision: the peer's OPEN on its own connection, while ours exists ----
+
+const Open kHigherId = peer_open(64500, 30, 0xc0000209);  // 192.0.2.9 > our 192.0.2.1
+const Open kLowerId = peer_open(64500, 30, 0xc0000200);   // 192.0.2.0 < our 192.0.2.1
+
+// An FSM whose own (outgoing) connection is in `state`: OpenSent or OpenConfirm.
+Fsm colliding_in(State state, FsmConfig c = config()) {
+  Fsm fsm(c);
   fsm.handle(event::Start{}, kT0);
   fsm.handle(event::Connected{}, kT0);
-  fsm.handle(event::Received{peer_open()}, kT0 + 1s);
-  ASSERT_EQ(fsm.state(), State::kOpenConfirm);
-  auto a = fsm.handle(event::CollisionResolved{}, kT0 + 2s);
-  EXPECT_EQ(fsm.state(), State::kOpenSent);
-  ASSERT_EQ(sent(a).size(), 1u);
-  EXPECT_TRUE(std::holds_alternative<Open>(sent(a)[0]));
-  EXPECT_EQ(only<action::Transition>(a).reason, Reason::kCollisionResolved);
-  EXPECT_TRUE(all<action::Disconnect>(a).empty());
-  EXPECT_TRUE(all<action::Down>(a).empty());
-  a = fsm.handle(event::Received{peer_open()}, kT0 + 3s);
-  EXPECT_EQ(fsm.state(), State::kOpenConfirm);
-  fsm.handle(event::Received{Keepalive{}}, kT0 + 4s);
-  EXPECT_EQ(fsm.state(), State::kEstablished);
+  if (state == State::kOpenConfirm) fsm.handle(event::Received{peer_open()}, kT0);
+  EXPECT_EQ(fsm.state(), state);
+  return fsm;
 }
 
-TEST(Fsm, CollisionOutsideTheOpenExchangeIsIgnored) {
+// The actions of a decision that keeps the peer's new connection: ours closed with 6/7 first,
+// then the handshake restarted on the peer's (our OPEN, then the peer's OPEN taken as usual).
+void expect_peers_connection_kept(const std::vector<Action>& a, const Fsm& fsm) {
+  ASSERT_GE(a.size(), 3u);
+  const auto* close = std::get_if<action::CloseConnection>(&a[0]);
+  ASSERT_NE(close, nullptr) << "the first action closes our connection";
+  EXPECT_EQ(close->connection, Connection::kCurrent);
+  EXPECT_EQ(close->notification.code, 6);
+  EXPECT_EQ(close->notification.subcode, 7);  // Connection Collision Resolution
+  EXPECT_TRUE(std::holds_alternative<action::UseIncoming>(a[1]));
+  EXPECT_EQ(all<action::CloseConnection>(a).size(), 1u);
+  const auto messages = sent(a);
+  ASSERT_EQ(messages.size(), 2u);
+  EXPECT_TRUE(std::holds_alternative<Open>(messages[0]));  // the handshake starts again
+  EXPECT_TRUE(std::holds_alternative<Keepalive>(messages[1]));
+  const auto transitions = all<action::Transition>(a);
+  ASSERT_EQ(transitions.size(), 2u);
+  EXPECT_EQ(transitions[0].to, State::kOpenSent);
+  EXPECT_EQ(transitions[0].reason, Reason::kCollisionResolved);
+  EXPECT_EQ(transitions[1].to, State::kOpenConfirm);
+  EXPECT_EQ(transitions[1].reason, Reason::kOpenReceived);
+  EXPECT_EQ(timer(a, Timer::kHold), 30s);  // negotiated with the OPEN on the kept connection
+  EXPECT_TRUE(all<action::Disconnect>(a).empty());
+  EXPECT_TRUE(all<action::Down>(a).empty());
+  EXPECT_EQ(fsm.state(), State::kOpenConfirm);
+}
+
+// ... and the one that keeps ours: only the new connection is closed, with 6/7.
+void expect_our_connection_kept(const std::vector<Action>& a, const Fsm& fsm, State state) {
+  ASSERT_EQ(a.size(), 1u);
+  const auto close = only<action::CloseConnection>(a);
+  EXPECT_EQ(close.connection, Connection::kIncoming);
+  EXPECT_EQ(close.notification.code, 6);
+  EXPECT_EQ(close.notification.subcode, 7);
+  EXPECT_EQ(fsm.state(), state);
+}
+
+TEST(FsmCollision, HigherPeerIdentifierKeepsThePeersConnection) {
+  for (const State state : {State::kOpenSent, State::kOpenConfirm}) {
+    SCOPED_TRACE(to_string(state));
+    Fsm fsm = colliding_in(state);
+    auto a = fsm.handle(event::Collision{kHigherId, Opener::kLocal, Opener::kPeer}, kT0 + 1s);
+    expect_peers_connection_kept(a, fsm);
+    // The kept connection completes as usual.
+    a = fsm.handle(event::Received{Keepalive{}}, kT0 + 2s);
+    EXPECT_EQ(fsm.state(), State::kEstablished);
+    EXPECT_EQ(only<action::Up>(a).peer_open.bgp_identifier, 0xc0000209u);
+  }
+}
+
+TEST(FsmCollision, LowerPeerIdentifierKeepsOurConnection) {
+  for (const State state : {State::kOpenSent, State::kOpenConfirm}) {
+    SCOPED_TRACE(to_string(state));
+    Fsm fsm = colliding_in(state);
+    auto a = fsm.handle(event::Collision{kLowerId, Opener::kLocal, Opener::kPeer}, kT0 + 1s);
+    expect_our_connection_kept(a, fsm, state);
+    // Our connection carries on: the peer's OPEN (OpenSent) or KEEPALIVE (OpenConfirm) there.
+    if (state == State::kOpenSent) fsm.handle(event::Received{peer_open()}, kT0 + 2s);
+    fsm.handle(event::Received{Keepalive{}}, kT0 + 2s);
+    EXPECT_EQ(fsm.state(), State::kEstablished);
+  }
+}
+
+TEST(FsmCollision, EqualIdentifiersKeepTheConnectionOfTheLargerAs) {
+  // RFC 6286 §2.3. Our AS 65550 is larger than the peer's 64500: ours stays.
+  for (const State state : {State::kOpenSent, State::kOpenConfirm}) {
+    SCOPED_TRACE(to_string(state));
+    const Open same_id = peer_open(64500, 30, 0xc0000201);
+    Fsm fsm = colliding_in(state);
+    expect_our_connection_kept(
+        fsm.handle(event::Collision{same_id, Opener::kLocal, Opener::kPeer}, kT0 + 1s), fsm, state);
+    // Our AS 64496 is smaller than the peer's 64500: the peer's stays.
+    auto c = config();
+    c.local_as = 64496;
+    Fsm smaller = colliding_in(state, c);
+    expect_peers_connection_kept(
+        smaller.handle(event::Collision{same_id, Opener::kLocal, Opener::kPeer}, kT0 + 1s),
+        smaller);
+  }
+}
+
+TEST(FsmCollision, ASecondConnectionFromThePeerReplacesItsFirst) {
+  // Our current connection is one the peer opened (accepted earlier): the peer gave up on it,
+  // so its newer connection stays whatever the identifiers.
+  for (const Open& open : {kHigherId, kLowerId}) {
+    auto c = config();
+    c.passive = true;
+    Fsm fsm(c);
+    fsm.handle(event::Start{}, kT0);
+    fsm.handle(event::Accepted{}, kT0);
+    ASSERT_EQ(fsm.state(), State::kOpenSent);
+    auto a = fsm.handle(event::Collision{open, Opener::kPeer, Opener::kPeer}, kT0 + 1s);
+    expect_peers_connection_kept(a, fsm);
+  }
+}
+
+TEST(FsmCollision, EstablishedAlwaysRefusesTheNewConnection) {
+  for (const Open& open : {kHigherId, kLowerId, peer_open(64500, 30, 0xc0000201)}) {
+    Fsm fsm(config());
+    establish(fsm);
+    auto a = fsm.handle(event::Collision{open, Opener::kLocal, Opener::kPeer}, kT0 + 5s);
+    expect_our_connection_kept(a, fsm, State::kEstablished);
+    EXPECT_TRUE(all<action::Down>(a).empty());
+  }
+}
+
+TEST(FsmCollision, WithoutAConnectionOfOursThePeersIsTaken) {
+  // Ours went away while the peer's OPEN was awaited (Idle waiting to reconnect), or is still
+  // being opened (Connect), or we only listen (Active): no collision, the peer's connection is
+  // the session's and its OPEN is taken at once.
+  for (int which = 0; which < 3; ++which) {
+    auto c = config();
+    c.passive = which == 2;
+    Fsm fsm(c);
+    fsm.handle(event::Start{}, kT0);
+    if (which == 0) fsm.handle(event::ConnectFailed{"Connection refused"}, kT0);
+    const State before = fsm.state();
+    SCOPED_TRACE(to_string(before));
+    auto a = fsm.handle(event::Collision{kLowerId, Opener::kLocal, Opener::kPeer}, kT0 + 1s);
+    EXPECT_TRUE(all<action::CloseConnection>(a).empty());
+    ASSERT_FALSE(a.empty());
+    EXPECT_TRUE(std::holds_alternative<action::UseIncoming>(a[0]));
+    const auto messages = sent(a);
+    ASSERT_EQ(messages.size(), 2u);
+    EXPECT_TRUE(std::holds_alternative<Open>(messages[0]));
+    EXPECT_TRUE(std::holds_alternative<Keepalive>(messages[1]));
+    EXPECT_EQ(all<action::Transition>(a).front().reason, Reason::kAccepted);
+    EXPECT_EQ(fsm.state(), State::kOpenConfirm);
+    bool reconnect_stopped = false;
+    for (const auto& s : all<action::StopTimer>(a)) {
+      reconnect_stopped |= s.timer == Timer::kReconnect;
+    }
+    EXPECT_TRUE(reconnect_stopped);
+  }
+}
+
+TEST(FsmCollision, StoppedSessionRefusesTheConnection) {
   Fsm fsm(config());
   establish(fsm);
-  EXPECT_TRUE(fsm.handle(event::CollisionResolved{}, kT0 + 5s).empty());
-  EXPECT_EQ(fsm.state(), State::kEstablished);
+  fsm.handle(event::Stop{}, kT0 + 1s);
+  auto a = fsm.handle(event::Collision{kHigherId, Opener::kLocal, Opener::kPeer}, kT0 + 2s);
+  const auto close = only<action::CloseConnection>(a);
+  EXPECT_EQ(close.connection, Connection::kIncoming);
+  EXPECT_EQ(close.notification.subcode, 5);
+  EXPECT_EQ(a.size(), 1u);
+  EXPECT_EQ(fsm.state(), State::kIdle);
+}
+
+TEST(FsmCollision, APeersOpenThatFailsOnTheKeptConnectionFailsTheSession) {
+  // The peer's connection was kept, but its OPEN names the wrong AS: Bad Peer AS on it.
+  Fsm fsm = colliding_in(State::kOpenSent);
+  auto a = fsm.handle(
+      event::Collision{peer_open(64999, 30, 0xc0000209), Opener::kLocal, Opener::kPeer}, kT0);
+  EXPECT_EQ(all<action::CloseConnection>(a).size(), 1u);
+  const auto messages = sent(a);
+  ASSERT_EQ(messages.size(), 2u);
+  ASSERT_TRUE(std::holds_alternative<Notification>(messages[1]));
+  EXPECT_EQ(std::get<Notification>(messages[1]).subcode, 2);  // Bad Peer AS
+  EXPECT_EQ(all<action::Disconnect>(a).size(), 1u);
+  EXPECT_EQ(fsm.state(), State::kIdle);
+}
+
+TEST(FsmConfig, EveryFieldTakesPartInTheComparison) {
+  const FsmConfig base = config();
+  EXPECT_EQ(base, config());
+  std::vector<std::function<void(FsmConfig&)>> changes = {
+      [](FsmConfig& c) { c.local_as += 1; },
+      [](FsmConfig& c) { c.peer_as += 1; },
+      [](FsmConfig& c) { c.router_id += 1; },
+      [](FsmConfig& c) { c.hold_time = 30; },
+      [](FsmConfig& c) { c.keepalive_time = 5; },
+      [](FsmConfig& c) { c.passive = true; },
+      [](FsmConfig& c) { c.families = {kIpv4Unicast}; },
+      [](FsmConfig& c) { c.extended_next_hop_ipv4 = true; },
+      [](FsmConfig& c) { c.extended_message = false; },
+      [](FsmConfig& c) { c.graceful_restart_time = 120; },
+      [](FsmConfig& c) { c.restarting = true; },
+      [](FsmConfig& c) { c.hostname = "node-1"; },
+      [](FsmConfig& c) { c.backoff_initial = 2s; },
+      [](FsmConfig& c) { c.backoff_max = 60s; },
+      [](FsmConfig& c) { c.stable_after = 30s; },
+      [](FsmConfig& c) { c.connect_timeout = 5s; },
+      [](FsmConfig& c) { c.jitter_seed = 7; },
+  };
+  for (std::size_t i = 0; i < changes.size(); ++i) {
+    FsmConfig changed = base;
+    changes[i](changed);
+    EXPECT_NE(changed, base) << "change " << i;
+  }
 }
 
 }  // namespace
