@@ -223,10 +223,11 @@ Result<void> AdminServer::start() {
 void AdminServer::stop() {
   boost::system::error_code ignored;
   acceptor_.close(ignored);
-  for (auto& [id, weak] : connections_) {
-    if (auto stream = weak.lock()) stream->close();
+  for (auto& [id, connection] : connections_) {
+    if (auto stream = connection.stream.lock()) stream->close();
   }
   connections_.clear();
+  idle_.clear();
 }
 
 asio::ip::tcp::endpoint AdminServer::local_endpoint() const {
@@ -235,28 +236,75 @@ asio::ip::tcp::endpoint AdminServer::local_endpoint() const {
   return ec ? endpoint_ : bound;
 }
 
+bool AdminServer::make_room() {
+  if (connections_.size() < limits_.max_connections) return true;
+  if (idle_.empty()) return false;
+  // The connection idle longest goes: a client that holds a connection without using it
+  // cannot keep a probe or a scraper out. Its coroutine sees the close and ends by itself.
+  const auto id = idle_.front();
+  if (auto stream = connections_.at(id).stream.lock()) stream->close();
+  forget(id);
+  spdlog::debug("admin endpoint: {} connections open, closed the one idle longest",
+                limits_.max_connections);
+  return connections_.size() < limits_.max_connections;
+}
+
+void AdminServer::set_busy(std::uint64_t id, bool busy) {
+  const auto it = connections_.find(id);
+  if (it == connections_.end() || it->second.busy == busy) return;
+  auto& connection = it->second;
+  connection.busy = busy;
+  if (busy) {
+    idle_.erase(connection.idle_at);
+  } else {
+    connection.idle_at = idle_.insert(idle_.end(), id);  // idle since now: the newest
+  }
+}
+
+void AdminServer::forget(std::uint64_t id) {
+  const auto it = connections_.find(id);
+  if (it == connections_.end()) return;  // already shed, or stopped
+  if (!it->second.busy) idle_.erase(it->second.idle_at);
+  connections_.erase(it);
+}
+
 asio::awaitable<void> AdminServer::accept_loop() {
   auto alive = alive_;
+  std::uint64_t burst = 0;  // consecutive failed accepts
   while (true) {
     auto [ec, socket] = co_await acceptor_.async_accept(asio::as_tuple(asio::use_awaitable));
     if (!*alive || !acceptor_.is_open()) co_return;
     if (ec) {
-      spdlog::warn("admin endpoint: accept failed: {}", ec.message());
+      // EMFILE and the like last until descriptors are freed: log the first failure of a
+      // burst, and pause before the next try instead of spinning.
+      ++accept_failures_;
+      if (burst++ == 0) {
+        spdlog::warn("admin endpoint: accept failed: {}; retrying every {} ms", ec.message(),
+                     kAcceptRetry.count());
+      }
       asio::steady_timer pause(executor_, kAcceptRetry);
       co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
       if (!*alive || !acceptor_.is_open()) co_return;
       continue;
     }
-    if (connections_.size() >= limits_.max_connections) {
-      // Closing at once keeps the cost of a flood to one accept per connection.
-      spdlog::debug("admin endpoint: {} connections open, closing a new one", connections_.size());
+    if (burst > 0) {
+      spdlog::info("admin endpoint: accepting again after {} failed attempt(s)", burst);
+      burst = 0;
+    }
+    if (!make_room()) {
+      // Every connection is answering a request: closing the new one at once keeps the cost
+      // of a flood to one accept per connection.
+      spdlog::debug("admin endpoint: {} connections busy, closing a new one", connections_.size());
       boost::system::error_code ignored;
       socket.close(ignored);
       continue;
     }
     const auto id = next_id_++;
     auto stream = std::make_shared<beast::tcp_stream>(std::move(socket));
-    connections_.emplace(id, stream);
+    // The header deadline runs from here.
+    stream->expires_after(limits_.header_timeout);
+    Connection connection{stream, false, idle_.insert(idle_.end(), id)};
+    connections_.emplace(id, std::move(connection));
     asio::co_spawn(executor_, serve(std::move(stream), id), log_failure("admin connection"));
   }
 }
@@ -265,13 +313,23 @@ asio::awaitable<void> AdminServer::serve(std::shared_ptr<beast::tcp_stream> stre
                                          std::uint64_t id) {
   auto alive = alive_;
   beast::flat_buffer buffer(kReadBufferLimit);
-  while (true) {
+  for (bool first = true;; first = false) {
+    if (!first && buffer.size() == 0) {
+      // Kept alive: wait up to the idle timeout for the next request to begin; from its first
+      // byte, the header deadline runs. (A pipelined request is already here; its deadline
+      // runs from now.)
+      stream->expires_after(limits_.idle_timeout);
+      auto [wait_error, got] = co_await stream->async_read_some(
+          buffer.prepare(kReadBufferLimit), asio::as_tuple(asio::use_awaitable));
+      if (!*alive) co_return;
+      if (wait_error) break;
+      buffer.commit(got);
+    }
+    if (!first) stream->expires_after(limits_.header_timeout);
+
     http::request_parser<http::empty_body> parser;
     parser.header_limit(limits_.header_limit);
     parser.body_limit(0);
-    // The whole next request must arrive within the idle timeout: an idle client and one that
-    // trickles its header byte by byte are both cut off.
-    stream->expires_after(limits_.idle_timeout);
     auto [read_error, read] =
         co_await http::async_read(*stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
     if (!*alive) co_return;
@@ -304,17 +362,20 @@ asio::awaitable<void> AdminServer::serve(std::shared_ptr<beast::tcp_stream> stre
     }
     if (!response) break;
 
-    // A client that does not read its answer is cut off like an idle one.
+    // Answering: not to be shed until the answer is written. A client that does not read its
+    // answer is cut off like an idle one.
+    set_busy(id, true);
     stream->expires_after(limits_.idle_timeout);
     auto [write_error, written] =
         co_await http::async_write(*stream, *response, asio::as_tuple(asio::use_awaitable));
     if (!*alive) co_return;
+    set_busy(id, false);
     if (write_error || !keep_alive) break;
   }
   boost::system::error_code ignored;
   stream->socket().shutdown(tcp::socket::shutdown_send, ignored);
   stream->close();
-  connections_.erase(id);
+  forget(id);
 }
 
 }  // namespace vipd::admin

@@ -1,172 +1,16 @@
-// The admin endpoint against a real HTTP client over loopback TCP: the server runs on its own
-// io_context thread, the client on the test thread with its own io_context, every client
-// operation bounded by a deadline.
+// The admin endpoint's HTTP behaviour against a real client over loopback TCP. Slow, idle and
+// hostile clients: hostile_clients_test.cpp.
 #include "admin/server.hpp"
 
 #include <gtest/gtest.h>
 
-#include <atomic>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/json/parse.hpp>
-#include <future>
-#include <memory>
-#include <stdexcept>
-#include <thread>
 #include <vector>
 
 #include "admin/process_memory.hpp"
+#include "admin/tests/server_fixture.hpp"
 
-namespace vipd::admin {
+namespace vipd::admin::test {
 namespace {
-
-namespace beast = boost::beast;
-namespace http = beast::http;
-namespace json = boost::json;
-using tcp = asio::ip::tcp;
-using namespace std::chrono_literals;
-using error_code = boost::system::error_code;
-
-// An upper bound for any one client operation; tests that pass never wait for it.
-constexpr auto kClientDeadline = 10s;
-
-// A raw HTTP/1.1 client: connect, send bytes, read one response at a time.
-class Client {
- public:
-  struct Read {
-    error_code error;
-    http::response<http::string_body> response;
-  };
-
-  error_code connect(const tcp::endpoint& endpoint) {
-    error_code result;
-    stream_.expires_after(kClientDeadline);
-    stream_.async_connect(endpoint, [&](error_code ec) { result = ec; });
-    run();
-    return result;
-  }
-
-  error_code send(std::string bytes) {
-    error_code result;
-    stream_.expires_after(kClientDeadline);
-    asio::async_write(stream_, asio::buffer(bytes),
-                      [&](error_code ec, std::size_t) { result = ec; });
-    run();
-    return result;
-  }
-
-  error_code send(http::verb method, std::string target, bool keep_alive = true,
-                  unsigned version = 11) {
-    http::request<http::empty_body> request{method, target, version};
-    request.set(http::field::host, "vipd");
-    request.keep_alive(keep_alive);
-    error_code result;
-    stream_.expires_after(kClientDeadline);
-    http::async_write(stream_, request, [&](error_code ec, std::size_t) { result = ec; });
-    run();
-    return result;
-  }
-
-  Read read(bool head = false) {
-    http::response_parser<http::string_body> parser;
-    parser.skip(head);  // a HEAD answer announces a length but carries no content
-    Read result;
-    stream_.expires_after(kClientDeadline);
-    http::async_read(stream_, buffer_, parser,
-                     [&](error_code ec, std::size_t) { result.error = ec; });
-    run();
-    if (!result.error) result.response = parser.release();
-    return result;
-  }
-
-  Read request(http::verb method, std::string target, bool keep_alive = true) {
-    if (auto ec = send(method, std::move(target), keep_alive)) return {ec, {}};
-    return read(method == http::verb::head);
-  }
-
-  Read get(std::string target) { return request(http::verb::get, std::move(target)); }
-
-  void close() { stream_.close(); }
-
- private:
-  void run() {
-    io_.restart();
-    io_.run();
-  }
-
-  asio::io_context io_;
-  beast::tcp_stream stream_{io_};
-  beast::flat_buffer buffer_;
-};
-
-// True when the server closed the connection (rather than the client giving up).
-bool closed_by_server(const error_code& ec) {
-  return ec == http::error::end_of_stream || ec == asio::error::connection_reset ||
-         ec == asio::error::eof || ec == http::error::partial_message;
-}
-
-class AdminServerTest : public ::testing::Test {
- protected:
-  // Runs `fn` on the server's thread and waits for it.
-  template <class Fn>
-  auto on_io(Fn fn) {
-    std::packaged_task<decltype(fn())()> task(std::move(fn));
-    auto done = task.get_future();
-    asio::post(io_, [&task] { task(); });
-    if (!thread_.joinable()) io_.poll();
-    return done.get();
-  }
-
-  void TearDown() override {
-    on_io([this] { server_.reset(); });
-    work_.reset();
-    if (thread_.joinable()) thread_.join();
-  }
-
-  AdminServer::Handlers handlers() {
-    return {
-        .metrics = [this] { return metrics_text_; },
-        .status =
-            [this] {
-              if (status_throws_) throw std::runtime_error("status is broken");
-              return status_;
-            },
-        .ready = [this] { return ready_.load(); },
-    };
-  }
-
-  void start(AdminLimits limits = {}, std::string_view address = "127.0.0.1:0") {
-    server_ = std::make_unique<AdminServer>(
-        io_.get_executor(), parse_admin_address(address).value(), handlers(), limits);
-    const auto started = server_->start();
-    ASSERT_TRUE(started) << started.error().message();
-    endpoint_ = server_->local_endpoint();
-    ASSERT_NE(endpoint_.port(), 0);
-    thread_ = std::thread([this] { io_.run(); });
-  }
-
-  std::unique_ptr<Client> connect() {
-    auto client = std::make_unique<Client>();
-    const auto ec = client->connect(endpoint_);
-    EXPECT_FALSE(ec) << ec.message();
-    return client;
-  }
-
-  asio::io_context io_;
-  asio::executor_work_guard<asio::io_context::executor_type> work_ = asio::make_work_guard(io_);
-  std::thread thread_;
-  std::unique_ptr<AdminServer> server_;
-  tcp::endpoint endpoint_;
-
-  std::atomic<bool> ready_{false};
-  std::atomic<bool> status_throws_{false};
-  std::string metrics_text_ =
-      "# HELP vipd_bgp_session_up Up\n# TYPE vipd_bgp_session_up gauge\n"
-      "vipd_bgp_session_up{peer=\"router\"} 1\n";
-  json::value status_ = json::parse(
-      R"({"node":"node-1","ready":true,"peers":[{"name":"router","address":"192.0.2.1"}],)"
-      R"("services":[],"pools":[{"name":"public","family":"ipv4","total":256,"in_use":1}]})");
-};
 
 TEST_F(AdminServerTest, ServesEachPath) {
   start();
@@ -357,51 +201,6 @@ TEST_F(AdminServerTest, AFailingHandlerIsAnInternalError) {
   EXPECT_EQ(client->get("/healthz").response.result(), http::status::ok);
 }
 
-TEST_F(AdminServerTest, IdleAndTricklingClientsAreCutOffWithoutBlockingOthers) {
-  start({.idle_timeout = 300ms});
-  auto idle = connect();
-  auto trickle = connect();
-  ASSERT_FALSE(trickle->send("GET /metrics HTTP/1.1\r\nHo"));
-
-  // While both hold a connection, another client is served.
-  EXPECT_EQ(connect()->get("/healthz").response.result(), http::status::ok);
-
-  // The server closes both (the client's own deadline is far longer).
-  const auto idle_read = idle->read();
-  EXPECT_TRUE(closed_by_server(idle_read.error)) << idle_read.error.message();
-  const auto trickle_read = trickle->read();
-  EXPECT_TRUE(closed_by_server(trickle_read.error)) << trickle_read.error.message();
-
-  // A kept-alive connection that goes quiet after a request is closed too.
-  auto quiet = connect();
-  EXPECT_EQ(quiet->get("/healthz").response.result(), http::status::ok);
-  EXPECT_TRUE(closed_by_server(quiet->read().error));
-}
-
-TEST_F(AdminServerTest, ConnectionsBeyondTheCapAreClosed) {
-  start({.max_connections = 2});
-  auto a = connect();
-  auto b = connect();
-  // A full exchange on each proves the server holds both.
-  ASSERT_EQ(a->get("/healthz").response.result(), http::status::ok);
-  ASSERT_EQ(b->get("/healthz").response.result(), http::status::ok);
-
-  auto c = connect();
-  const auto refused = c->get("/healthz");
-  EXPECT_TRUE(refused.error) << "a third connection was served";
-
-  // The first two are unaffected; once one leaves, new clients are served again.
-  EXPECT_EQ(a->get("/healthz").response.result(), http::status::ok);
-  a->close();
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
-  bool served = false;
-  while (!served && std::chrono::steady_clock::now() < deadline) {
-    Client d;
-    served = !d.connect(endpoint_) && d.get("/healthz").response.result() == http::status::ok;
-  }
-  EXPECT_TRUE(served);
-}
-
 TEST_F(AdminServerTest, StopClosesConnectionsAndTheListener) {
   start();
   auto client = connect();
@@ -481,4 +280,4 @@ TEST(ProcessMemory, ParsesStatm) {
 }
 
 }  // namespace
-}  // namespace vipd::admin
+}  // namespace vipd::admin::test
