@@ -13,31 +13,34 @@ class SteadyTimer final : public Timer {
 
   void arm(Clock::time_point deadline, std::function<void()> expired) override {
     // The generation is what makes a stale expiry harmless: a completion queued for an earlier
-    // arming carries an older generation and returns without calling anything.
+    // arming carries an older generation and returns without calling anything. The callback
+    // lives in Asio's pending operation, not in the timer, so an io_context destroyed with the
+    // wait pending destroys it too (a coroutine waiting on this timer is not kept alive by a
+    // cycle through its own frame).
     const auto generation = ++state_->generation;
-    state_->callback = std::move(expired);
+    state_->armed = true;
     timer_.expires_at(deadline);
-    timer_.async_wait([state = state_, generation](const boost::system::error_code&) {
-      if (state->generation != generation || !state->callback) return;
-      auto callback = std::move(state->callback);
-      state->callback = nullptr;
+    timer_.async_wait([state = state_, generation,
+                       callback = std::move(expired)](const boost::system::error_code&) {
+      if (state->generation != generation || !state->armed) return;
+      state->armed = false;
       callback();
     });
   }
 
   void cancel() override {
     ++state_->generation;
-    state_->callback = nullptr;
+    state_->armed = false;
     timer_.cancel();
   }
 
-  bool armed() const override { return static_cast<bool>(state_->callback); }
+  bool armed() const override { return state_->armed; }
 
  private:
   // Shared with pending completions, which may run after the timer is gone.
   struct State {
     std::uint64_t generation = 0;
-    std::function<void()> callback;
+    bool armed = false;
   };
   asio::steady_timer timer_;
   std::shared_ptr<State> state_;

@@ -92,6 +92,25 @@ TEST(SleepUntil, ReturnsTrueAtTheDeadlineAndFalseWhenItLosesARace) {
   EXPECT_EQ(results, (std::vector<std::string>{"slept", "short won"}));
 }
 
+asio::awaitable<void> sleep_holding(SteadyTimerClock& clock, std::shared_ptr<int> held) {
+  co_await sleep_for(clock, std::chrono::hours(1));
+  (void)held;
+}
+
+TEST(SleepUntil, AWaitPendingWhenTheLoopIsDestroyedFreesTheCoroutine) {
+  SteadyTimerClock clock;
+  auto held = std::make_shared<int>(1);
+  const std::weak_ptr<int> watch = held;
+  {
+    asio::io_context io;
+    asio::co_spawn(io, sleep_holding(clock, std::move(held)), asio::detached);
+    io.poll();
+    EXPECT_FALSE(watch.expired());  // suspended in the wait
+  }
+  // The loop's pending wait owned the coroutine: nothing else keeps its frame alive.
+  EXPECT_TRUE(watch.expired());
+}
+
 TEST(FakeTimerClock, FiresInDeadlineOrderAtEachDeadline) {
   asio::io_context io;
   testing::FakeTimerClock clock;
