@@ -67,10 +67,44 @@ def _check_body(res, ctx, body, ns):
         m.pop("namespace", None)
 
 
+_META_ORDER = ("name", "generateName", "namespace", "selfLink", "uid", "resourceVersion",
+               "generation", "creationTimestamp", "deletionTimestamp",
+               "deletionGracePeriodSeconds", "labels", "annotations", "ownerReferences",
+               "finalizers", "managedFields")
+
+
+def _sorted_keys(value):
+    if isinstance(value, dict):
+        return {k: _sorted_keys(value[k]) for k in sorted(value)}
+    if isinstance(value, list):
+        return [_sorted_keys(v) for v in value]
+    return value
+
+
+def canonical(res, obj):
+    """Field order as the apiserver writes JSON: struct order (kind, apiVersion, metadata,
+    ..., status) for built-in kinds, sorted keys (a Go map) for custom resources."""
+    if res.crd:
+        return _sorted_keys(obj)
+    m = obj.get("metadata") or {}
+    meta_out = {k: m[k] for k in _META_ORDER if k in m}
+    meta_out.update((k, v) for k, v in m.items() if k not in meta_out)
+    out = {"kind": obj.get("kind"), "apiVersion": obj.get("apiVersion"), "metadata": meta_out}
+    out.update((k, v) for k, v in obj.items() if k not in out and k != "status")
+    if "status" in obj:
+        out["status"] = obj["status"]
+    return out
+
+
 def _commit(res, ctx, type_, obj, prev):
-    obj["metadata"]["resourceVersion"] = str(ctx.store.next_rv())
-    if ctx.dry_run:
+    if ctx.dry_run:  # nothing is stored, so no new version: the old one, or none
+        if prev is not None:
+            obj["metadata"]["resourceVersion"] = prev["metadata"]["resourceVersion"]
+        else:
+            obj["metadata"].pop("resourceVersion", None)
         return obj
+    obj["metadata"]["resourceVersion"] = str(ctx.store.next_rv())
+    obj = canonical(res, obj)
     ctx.store.commit(res.key, type_, obj, prev)
     if res.key == CRD_KEY:
         r = None if type_ == "DELETED" or obj["metadata"].get("deletionTimestamp") else \
@@ -164,8 +198,7 @@ def _finish_update(res, ctx, ns, name, old, new, sub, managed_fields=None):
         return 200, old
     if nm.get("deletionTimestamp") and not nm.get("finalizers") and not (
             res.key == NS_KEY and (new.get("spec") or {}).get("finalizers")):
-        _delete_now(res, ctx, new, old)
-        return 200, new
+        return 200, _delete_now(res, ctx, new, old)
     obj = _commit(res, ctx, "MODIFIED", new, old)
     if res.key == NS_KEY and nm.get("deletionTimestamp"):
         _finalize_namespace(ctx, name)

@@ -70,6 +70,7 @@ def _builtin():
                  name_rule="dns1123label", field_labels=("status.phase",)),
         Resource(core, ["v1"], "services", "Service", True, ["svc"], status=True,
                  categories=["all"], create_on_update=True, name_rule="dns1035",
+                 field_labels=("spec.clusterIP", "spec.type"),
                  status_resets_meta=False),
         Resource(core, ["v1"], "endpoints", "Endpoints", True, ["ep"],
                  create_on_update=True),

@@ -177,6 +177,10 @@ def _cluster_ips(spec, old_spec, used):
         if f not in SERVICE_CIDRS:
             return [("spec.ipFamilies", f, 'supported values: "IPv4", "IPv6"',
                      "FieldValueNotSupported")]
+    old_families = old_spec.get("ipFamilies") or []
+    if families and old_families and families[0] != old_families[0] and old_spec.get(
+            "type") != "ExternalName":
+        return [("spec.ipFamilies[0]", families[0], "may not change once set")]
     if len(families) > 1 and policy in (None, "SingleStack"):
         return [("spec.ipFamilyPolicy", policy or "SingleStack",
                  "must be 'RequireDualStack' or 'PreferDualStack' when multiple IP families "
@@ -201,9 +205,6 @@ def _cluster_ips(spec, old_spec, used):
         families = families[:1]
     spec["ipFamilyPolicy"] = policy
     spec["ipFamilies"] = families
-    if old_spec.get("ipFamilies") and old_spec["ipFamilies"][0] != families[0] and old_spec.get(
-            "type") != "ExternalName":
-        errs.append(("spec.ipFamilies[0]", families[0], "may not change once set"))
     if headless:
         spec["clusterIP"] = "None"
         spec["clusterIPs"] = ["None"]
