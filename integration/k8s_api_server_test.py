@@ -220,6 +220,77 @@ def test_services_create_patch_apply_watch_delete(root):
         s.stop()
 
 
+def test_service_allocation_rules(root):
+    s = Server(root)
+    try:
+        base = "/api/v1/namespaces/default/services"
+
+        def create(name, spec):
+            return s.request("POST", base, {"metadata": {"name": name}, "spec": spec})
+        code, ds = create("dual", {"type": "LoadBalancer", "ipFamilyPolicy": "PreferDualStack",
+                                   "externalTrafficPolicy": "Local", "ports": [
+                                       {"name": "tcp", "port": 53},
+                                       {"name": "udp", "port": 53, "protocol": "UDP"}]})
+        assert code == 201, ds
+        spec = ds["spec"]
+        assert spec["ipFamilies"] == ["IPv4", "IPv6"], spec
+        v4, v6 = spec["clusterIPs"]
+        assert v4.startswith("198.51.100.") and v6.startswith("2001:db8:ffff::"), spec
+        # One node port for both protocols of port 53, and a health-check port.
+        assert spec["ports"][0]["nodePort"] == spec["ports"][1]["nodePort"], spec["ports"]
+        assert 30000 <= spec["healthCheckNodePort"] <= 32767, spec
+        # Changing the type to ClusterIP releases the node ports and the health-check port.
+        code, cip = s.request("PATCH", base + "/dual", json.dumps(
+            {"spec": {"type": "ClusterIP"}}), {"Content-Type": "application/merge-patch+json"})
+        assert code == 200, cip
+        assert all("nodePort" not in p for p in cip["spec"]["ports"]), cip["spec"]
+        for f in ("healthCheckNodePort", "externalTrafficPolicy",
+                  "allocateLoadBalancerNodePorts"):
+            assert f not in cip["spec"], (f, cip["spec"])
+        assert cip["spec"]["clusterIPs"] == [v4, v6], cip["spec"]
+        # A PUT without the allocated values keeps them.
+        body = {"metadata": {"name": "dual"}, "spec": {"ports": [
+            {"name": "tcp", "port": 53}, {"name": "udp", "port": 53, "protocol": "UDP"}]}}
+        code, put = s.request("PUT", base + "/dual", body)
+        assert code == 200 and put["spec"]["clusterIPs"] == [v4, v6], put
+        code, hl = create("headless", {"clusterIP": "None", "selector": {"a": "b"},
+                                       "ports": [{"port": 80}]})
+        assert code == 201 and hl["spec"]["clusterIPs"] == ["None"], hl
+        assert hl["spec"]["ipFamilies"] == ["IPv4"], hl["spec"]
+        code, v6only = create("v6", {"ipFamilies": ["IPv6"], "ports": [{"port": 80}]})
+        assert code == 201 and v6only["spec"]["clusterIP"].startswith("2001:db8:ffff::")
+        code, ext = create("ext", {"type": "ExternalName", "externalName": "example.org"})
+        assert code == 201 and "clusterIP" not in ext["spec"], ext
+        # Taken or out-of-range addresses and ports are 422.
+        code, err = create("taken", {"clusterIP": v4, "ports": [{"port": 80}]})
+        assert code == 422 and "provided IP is already allocated" in err["message"], err
+        code, err = create("outside", {"clusterIP": "192.0.2.1", "ports": [{"port": 80}]})
+        assert code == 422 and "not in the valid range" in err["message"], err
+        code, np = create("np", {"type": "NodePort", "ports": [{"port": 80,
+                                                                "nodePort": 30080}]})
+        assert code == 201 and np["spec"]["ports"][0]["nodePort"] == 30080, np
+        code, err = create("np2", {"type": "NodePort", "ports": [{"port": 80,
+                                                                  "nodePort": 30080}]})
+        assert code == 422 and err["details"]["causes"][0] == {
+            "reason": "FieldValueInvalid", "field": "spec.ports[0].nodePort",
+            "message": "Invalid value: 30080: provided port is already allocated"}, err
+        code, err = create("two", {"ports": [{"port": 80}, {"port": 81}]})
+        assert code == 422 and err["details"]["causes"][0]["field"] == "spec.ports[0].name"
+        code, err = create("Upper", {"ports": [{"port": 80}]})
+        assert code == 422 and "DNS-1035" in err["message"], err
+        # The primary family may not change.
+        code, err = s.request("PATCH", base + "/v6", json.dumps(
+            {"spec": {"ipFamilies": ["IPv4"]}}), {"Content-Type": "application/merge-patch+json"})
+        assert code == 422 and err["message"] == (
+            'Service "v6" is invalid: spec.ipFamilies[0]: Invalid value: "IPv4": may not '
+            'change once set'), err
+        # An impersonated user without rights is refused; the admin may impersonate.
+        res = s.kubectl("get", "services", "--as=someone", check=False)
+        assert "User \"someone\" cannot list resource" in res.stderr, res.stderr
+    finally:
+        s.stop()
+
+
 def token_kubeconfig(s, token, path):
     with open(path, "w") as f:
         f.write(json.dumps({
@@ -650,6 +721,7 @@ def test_bad_requests_get_status_errors_and_finalizers(root):
 
 
 TESTS = [test_metallb_crds_and_configuration, test_services_create_patch_apply_watch_delete,
+         test_service_allocation_rules,
          test_rbac_service_account_token_forbidden_and_can_i,
          test_pagination_and_resource_versions, test_watch_expired_bookmarks_and_resume,
          test_drop_watches_and_resume_without_relist, test_fixture_objects_round_trip,

@@ -270,7 +270,9 @@ def patch(res, ctx, ns, name, content_type, body, sub=None):
         if nm.get("name") != name:
             raise errors.invalid(res.kind, res.group, name, [
                 ("metadata.name", nm.get("name"), "field is immutable")])
-        if nm.get("resourceVersion") != old["metadata"]["resourceVersion"]:
+        # A patch that sets (or keeps) metadata.resourceVersion is conditional on it.
+        if nm.get("resourceVersion") and nm["resourceVersion"] != old["metadata"][
+                "resourceVersion"]:
             raise errors.conflict(res.plural, res.group, name)
         return _finish_update(res, ctx, ns, name, old, copy.deepcopy(new), sub)
 

@@ -18,7 +18,9 @@ BOOT_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 
 class TLSHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
+    block_on_close = False  # idle keep-alive connections must not hold up a stop
     request_queue_size = 128
+    idle_timeout = 600
 
     def __init__(self, address, family, context, api):
         self.address_family = family
@@ -37,7 +39,7 @@ class TLSHTTPServer(ThreadingHTTPServer):
                 sys.stderr.write("apiserver: TLS handshake from %s failed: %s\n" % (
                     client_address[0], e))
             return
-        tls.settimeout(None)
+        tls.settimeout(self.idle_timeout)
         try:
             self.RequestHandlerClass(tls, client_address, self)
         finally:

@@ -97,6 +97,16 @@ def prepare(svc, old, services):
         spec.setdefault("allocateLoadBalancerNodePorts", True)
     if errs:
         return errs
+    if old and t == "LoadBalancer" and old_spec.get("type") == "LoadBalancer":
+        for f in ("loadBalancerClass",):
+            if spec.get(f) != old_spec.get(f):
+                errs.append(("spec." + f, spec.get(f), "may not change once set"))
+    if old and _needs_health_port(spec) and _needs_health_port(old_spec) and spec.get(
+            "healthCheckNodePort") != old_spec.get("healthCheckNodePort"):
+        errs.append(("spec.healthCheckNodePort", spec.get("healthCheckNodePort"),
+                     "field is immutable"))
+    if errs:
+        return errs
     ips, node_ports = _used(services, (old or {}).get("metadata", {}).get("uid"))
     errs += _cluster_ips(spec, old_spec, ips)
     errs += _node_ports(spec, node_ports)
