@@ -192,7 +192,8 @@ class WatchStream:
     def run(self):
         store, server = self.ctx.store, self.ctx.server
         timeout = self.params.get("timeoutSeconds")
-        timeout = _parse_rv(timeout, "timeoutSeconds") if timeout else server.watch_timeout
+        timeout = _parse_rv(timeout, "timeoutSeconds") if timeout else 0
+        timeout = timeout or server.watch_timeout  # 0 or absent: the server's default
         deadline = time.monotonic() + timeout
         rv_param = self.params.get("resourceVersion")
         send_initial = self.params.get("sendInitialEvents") in ("true", "1")

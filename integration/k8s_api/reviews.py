@@ -77,8 +77,9 @@ def token_request(server, ns, name, body):
            "metadata": {"name": name, "namespace": ns, "creationTimestamp": rfc3339()},
            "spec": {"audiences": spec.get("audiences") or
                     ["https://kubernetes.default.svc.cluster.local"],
-                    "expirationSeconds": seconds,
-                    "boundObjectRef": spec.get("boundObjectRef")},
+                    "expirationSeconds": seconds},
            "status": {"token": token, "expirationTimestamp": rfc3339(
                datetime.datetime.fromtimestamp(exp, datetime.timezone.utc))}}
+    if spec.get("boundObjectRef"):
+        out["spec"]["boundObjectRef"] = spec["boundObjectRef"]
     return 201, out

@@ -2,6 +2,7 @@
 defaulting (Services, Namespaces, Secrets, CRDs and schema defaults of custom resources) and
 the validation that the real server does cheaply (names, immutable fields)."""
 
+import base64
 import copy
 
 from . import service
@@ -86,6 +87,7 @@ def prepare_create(res, obj, ctx):
         errs += service.prepare(obj, None, ctx.store.items(("", "services")))
     elif kind == "Secret":
         obj.setdefault("type", "Opaque")
+        _merge_string_data(obj)
     elif kind == "Pod":
         obj["status"] = {"phase": "Pending", "qosClass": "BestEffort"}
         spec = obj.setdefault("spec", {})
@@ -160,9 +162,19 @@ def prepare_update(res, new, old, subresource, ctx):
                     break
         if res.kind == "Secret":
             new.setdefault("type", "Opaque")
+            _merge_string_data(new)
             if new.get("type") != old.get("type"):
                 errs.append(("type", new.get("type"), "field is immutable"))
     return errs
+
+
+def _merge_string_data(secret):
+    """stringData is write-only: its entries land base64-encoded in data."""
+    extra = secret.pop("stringData", None)
+    if isinstance(extra, dict) and extra:
+        data = secret.setdefault("data", {})
+        for k, v in extra.items():
+            data[k] = base64.b64encode(str(v).encode()).decode()
 
 
 def crd_prepare(crd, ctx, old=None):
@@ -198,11 +210,18 @@ def crd_prepare(crd, ctx, old=None):
     if storage and storage[0] not in stored:
         stored.append(storage[0])
     now = rfc3339()
+    old_conditions = ((old or {}).get("status") or {}).get("conditions") or []
+    if old_conditions and all(c.get("status") == "True" for c in old_conditions):
+        since = {c.get("type"): c.get("lastTransitionTime") for c in old_conditions}
+    else:
+        since = {}
     crd["status"] = {
         "conditions": [
-            {"type": "NamesAccepted", "status": "True", "lastTransitionTime": now,
+            {"type": "NamesAccepted", "status": "True",
+             "lastTransitionTime": since.get("NamesAccepted") or now,
              "reason": "NoConflicts", "message": "no conflicts found"},
-            {"type": "Established", "status": "True", "lastTransitionTime": now,
+            {"type": "Established", "status": "True",
+             "lastTransitionTime": since.get("Established") or now,
              "reason": "InitialNamesAccepted", "message": "the initial names have been accepted"},
         ],
         "acceptedNames": accepted, "storedVersions": stored}
