@@ -37,6 +37,9 @@ Result<void> Speaker::listen(const asio::ip::tcp::endpoint& endpoint) {
   acceptor->open(endpoint.protocol(), ec);
   if (!ec) acceptor->set_option(asio::ip::tcp::acceptor::reuse_address(true), ec);
   if (!ec && endpoint.address().is_v6()) acceptor->set_option(asio::ip::v6_only(true), ec);
+  // The kernel answers a SYN with the listener's TTL: 255, so that a GTSM peer (RFC 5082 §3)
+  // accepts the SYN-ACK. Each accepted connection then gets its own peer's TTL and minimum TTL.
+  if (!ec) acceptor->set_option(asio::ip::unicast::hops(255), ec);
   if (!ec) acceptor->bind(endpoint, ec);
   if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
   if (ec) return failure(Errc::kIoError, "BGP listener on " + where + ": " + ec.message());
