@@ -60,6 +60,11 @@ constexpr Refusal kRefusals[] = {
      [](const Config& c, std::size_t i) { return peer(c, i).gtsm && peer(c, i).ebgp_multihop; },
      "GTSM with ebgp-multihop is not supported yet (GTSM accepts only peers one hop away): "
      "remove one of the two"},
+    {Mode::kAny, "peers", "gtsm",
+     [](const Config& c, std::size_t i) { return peer(c, i).gtsm && peer(c, i).passive; },
+     "GTSM on a passive session is not supported yet (the listener is shared with every peer, "
+     "so it cannot drop their segments before the connection is matched to a peer): keep GTSM "
+     "with vipd connecting, or drop passive"},
     {Mode::kStandalone, "l2_advertisements", "", [](const Config&, std::size_t) { return true; },
      "layer-2 VIPs are not supported in standalone mode yet: announce the pool over BGP "
      "(protocol: bgp, or a BGPAdvertisement)"},

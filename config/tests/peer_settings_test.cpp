@@ -105,16 +105,16 @@ INSTANTIATE_TEST_SUITE_P(Config, PeerSettings, ::testing::ValuesIn(kRows), testi
 
 TEST(PeerSettings, PassiveGtsmAndConnectTimeInTheConfigMapAndStandaloneBody) {
   for (const auto format : {kMap, kAlone}) {
-    const auto r = check_text(CM_PEER "  passive: true\n  gtsm: yes\n  connect-time: 2m\n" CM_ITEM
-                                      "  passive: false\n",
+    const auto r = check_text(CM_PEER "  passive: true\n  gtsm: no\n  connect-time: 2m\n" CM_ITEM
+                                      "  passive: false\n  gtsm: yes\n",
                               "in.yaml", format);
     ASSERT_TRUE(r.valid()) << errors_of(r);
     const auto& p = r.config->peers;
     EXPECT_TRUE(p[0].passive);
-    EXPECT_TRUE(p[0].gtsm);
+    EXPECT_FALSE(p[0].gtsm);
     EXPECT_EQ(p[0].connect_time, 120s);
     EXPECT_FALSE(p[1].passive);
-    EXPECT_FALSE(p[1].gtsm);
+    EXPECT_TRUE(p[1].gtsm);
     EXPECT_EQ(p[1].connect_time, std::nullopt);
   }
 }
@@ -155,11 +155,14 @@ TEST(PeerSettings, EchoModeIsFineForIpv4PoolsAndPeersNotAdvertisedTo) {
 }
 
 TEST(PeerSettings, ConvertCarriesPassiveGtsmAndConnectTimeOver) {
-  const std::string text = CM_PEER "  passive: true\n  gtsm: true\n  connect-time: 30s\n" CM_ITEM;
+  const std::string text =
+      CM_PEER "  passive: true\n  connect-time: 30s\n" CM_ITEM "  gtsm: true\n";
   const auto converted = convert_configmap(text, "in.yaml");
   ASSERT_TRUE(converted) << converted.error().message();
-  EXPECT_NE(converted.value().find("  annotations:\n    vipd.io/gtsm: \"true\"\n    "
-                                   "vipd.io/passive: \"true\"\n"),
+  EXPECT_NE(converted.value().find("  annotations:\n    vipd.io/passive: \"true\"\n"),
+            std::string::npos)
+      << converted.value();
+  EXPECT_NE(converted.value().find("  annotations:\n    vipd.io/gtsm: \"true\"\n"),
             std::string::npos)
       << converted.value();
   const auto reread = check_text(converted.value(), "converted.yaml", kRes);
@@ -170,13 +173,15 @@ TEST(PeerSettings, ConvertCarriesPassiveGtsmAndConnectTimeOver) {
 }
 
 TEST(PeerSettings, SummaryShowsThem) {
-  const auto r =
-      check_text(CM_PEER "  passive: true\n  gtsm: true\n  connect-time: 30s\n", "in.yaml", kMap);
+  const auto r = check_text(
+      CM_PEER "  passive: true\n  connect-time: 30s\n" CM_ITEM "  gtsm: true\n", "in.yaml", kMap);
   ASSERT_TRUE(r.valid()) << errors_of(r);
   const auto text = text_report(r);
-  EXPECT_NE(text.find("hold 1m30s, connect 30s, passive, GTSM"), std::string::npos) << text;
+  EXPECT_NE(text.find("hold 1m30s, connect 30s, passive"), std::string::npos) << text;
+  EXPECT_NE(text.find("hold 1m30s, GTSM"), std::string::npos) << text;
   const auto json = json_report({r});
-  EXPECT_NE(json.find("\"passive\":true,\"gtsm\":true"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"passive\":true,\"gtsm\":false"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"passive\":false,\"gtsm\":true"), std::string::npos) << json;
   EXPECT_NE(json.find("\"connect_time\":\"30s\""), std::string::npos) << json;
 }
 

@@ -94,6 +94,15 @@ const Refused kRefused[] = {
     {"GtsmMultihopStandaloneResources", kAuto, GTSM_PEER PLAIN, "\"true\"",
      "BGPPeer(r).metadata.annotations.vipd.io/gtsm",
      "GTSM with ebgp-multihop is not supported yet"},
+    // --- GTSM on a passive session, everywhere
+    {"GtsmPassiveStandalone", kAlone, CM_PEER "  passive: true\n  gtsm: true\n", "true",
+     "peers[0].gtsm", "GTSM on a passive session is not supported yet"},
+    {"GtsmPassiveStandaloneResources", kAuto,
+     "apiVersion: metallb.io/v1beta2\nkind: BGPPeer\nmetadata:\n  name: r\n  annotations: "
+     "{vipd.io/passive: \"true\", vipd.io/gtsm: \"true\"}\nspec: {myASN: 64500, peerASN: 64501, "
+     "peerAddress: 192.0.2.1}\n" PLAIN,
+     "\"true\"}", "BGPPeer(r).metadata.annotations.vipd.io/gtsm",
+     "GTSM on a passive session is not supported yet"},
     // --- standalone only
     {"Layer2PoolStandalone", kAlone,
      "address-pools:\n- name: p\n  protocol: layer2\n  addresses: [192.0.2.0/24]\nnode: edge-1\n",
