@@ -2,6 +2,8 @@
 //
 // The entry point parses the command line and hands each subcommand to its module; it holds
 // no logic of its own.
+#include <sys/resource.h>
+
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <string>
@@ -12,6 +14,21 @@
 #include "daemon/status_command.hpp"
 #include "daemon/version.hpp"
 
+namespace {
+
+// The admin endpoint must keep answering while hostile clients hold many idle connections, and a
+// speaker has sessions besides: use the whole descriptor allowance (the soft limit is often
+// 1,024 while the hard one is far higher).
+void raise_open_file_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   CLI::App app{
       "vipd gives services stable virtual IPs reachable from outside the cluster: it announces\n"
@@ -21,6 +38,9 @@ int main(int argc, char** argv) {
   app.set_version_flag(
       "-V,--version", [] { return "vipd " + std::string(vipd::version()); },
       "Print the version and exit");
+  // The global options are accepted after the subcommand too (`vipd standalone --config F
+  // --log-level warn`): subcommands created below inherit this.
+  app.fallthrough();
   std::string log_format = "text";
   std::string log_level = "info";
   app.add_option("--log-format", log_format, "Log format: text or json")
@@ -48,7 +68,10 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (config_command.selected()) return config_command.run();
-  if (standalone_command.selected()) return standalone_command.run();
+  if (standalone_command.selected()) {
+    raise_open_file_limit();
+    return standalone_command.run();
+  }
   if (status_command.selected()) return status_command.run();
   return 0;
 }

@@ -1,13 +1,14 @@
 #pragma once
 // `vipd standalone`: controller and speaker in one process, for a host without Kubernetes.
 //
-// Responsible for the wiring: load the standalone file (config/), re-adopt the state file's
-// allocations then allocate the rest (allocator/), run the services' health checks, plan the
-// announcements (planner/planner.hpp) and drive the BGP speaker (bgp/), serve the admin
-// endpoint; reload on SIGHUP and when the file changes (a bad file is rejected and the last
-// good configuration stays in force); drain on SIGTERM (RFC 8326), exit at once on SIGINT.
-// Not responsible for: any decision (allocator, planner), putting the service addresses on an
-// interface (in BGP mode the operator binds them, e.g. on lo).
+// Responsible for the wiring only: load the standalone file (config/), decide the addresses
+// (daemon/standalone_allocation.hpp, the same rule at start and at reload), run the services'
+// health checks (health/), plan the announcements (planner/) and make the BGP speaker match the
+// plan (daemon/route_reconciler.hpp), serve the admin endpoint (admin/); reload on SIGHUP and
+// when the file changes (a bad file is rejected and the last good configuration stays in
+// force); drain on SIGTERM (RFC 8326), exit at once on SIGINT.
+// Not responsible for: any decision, putting the service addresses on an interface (in BGP mode
+// the operator binds them, e.g. on lo).
 // Runs on one io_context on the calling thread until a signal ends it.
 
 #include <chrono>

@@ -1,19 +1,51 @@
 #include "daemon/translate.hpp"
 
-#include <boost/asio/ip/address.hpp>
-#include <sstream>
+#include <algorithm>
+
+#include "allocator/rules.hpp"
 
 namespace vipd::daemon {
 namespace {
 
-boost::asio::ip::address to_asio(const IpAddress& ip) {
-  if (ip.is_v4()) return boost::asio::ip::address_v4(ip.v4_value());
-  return boost::asio::ip::make_address(ip.to_string());
-}
-
 std::uint16_t seconds(const config::Duration& d) {
   const auto s = std::chrono::duration_cast<std::chrono::seconds>(d).count();
   return static_cast<std::uint16_t>(std::clamp<std::int64_t>(s, 0, 65535));
+}
+
+allocator::IpFamilyPolicy to_allocator(config::IpFamilyPolicy policy) {
+  switch (policy) {
+    case config::IpFamilyPolicy::kSingleStack:
+      return allocator::IpFamilyPolicy::kSingleStack;
+    case config::IpFamilyPolicy::kPreferDualStack:
+      return allocator::IpFamilyPolicy::kPreferDualStack;
+    case config::IpFamilyPolicy::kRequireDualStack:
+      return allocator::IpFamilyPolicy::kRequireDualStack;
+  }
+  return allocator::IpFamilyPolicy::kPreferDualStack;
+}
+
+Family other(Family f) { return f == Family::kV4 ? Family::kV6 : Family::kV4; }
+
+// The families the pools that may serve `request` offer: its named pool, else every
+// auto-assign pool that accepts it.
+std::vector<Family> offered_families(const allocator::ServiceRequest& request,
+                                     const std::vector<allocator::Pool>& pools,
+                                     const config::Config& config) {
+  bool v4 = false, v6 = false;
+  for (const auto& pool : pools) {
+    if (request.pool.empty() ? !pool.auto_assign || allocator::pool_refusal(pool, request)
+                             : pool.name != request.pool) {
+      continue;
+    }
+    if (const auto* p = config.find_pool(pool.name)) {
+      v4 = v4 || p->size(Family::kV4) > 0;
+      v6 = v6 || p->size(Family::kV6) > 0;
+    }
+  }
+  std::vector<Family> out;
+  if (v4) out.push_back(Family::kV4);
+  if (v6) out.push_back(Family::kV6);
+  return out;
 }
 
 }  // namespace
@@ -48,6 +80,7 @@ allocator::ServiceRequest to_request(const config::StandaloneService& service,
                                      const config::Config& config) {
   allocator::ServiceRequest r;
   r.key = {service.namespace_, service.name};
+  r.service_labels = service.labels;
   r.pool = service.pool;
   r.sharing_key = service.sharing_key;
   r.traffic_policy = service.traffic_policy == config::TrafficPolicy::kLocal
@@ -61,8 +94,9 @@ allocator::ServiceRequest to_request(const config::StandaloneService& service,
                                            : allocator::Protocol::kTcp;
     r.ports.push_back(port);
   }
+  r.families.clear();
   if (!service.addresses.empty()) {
-    r.families.clear();
+    // The addresses decide the families (validation refuses ip-families beside them).
     for (const auto& a : service.addresses) {
       r.requested.push_back({a, allocator::AddressSource::kStandaloneAddresses});
       r.families.push_back(a.family());
@@ -71,16 +105,24 @@ allocator::ServiceRequest to_request(const config::StandaloneService& service,
                                              : allocator::IpFamilyPolicy::kSingleStack;
     return r;
   }
-  // From a pool: one address of each family the pool has, IPv4 first.
-  r.families.clear();
-  if (const auto* pool = config.find_pool(service.pool)) {
-    for (const Family f : {Family::kV4, Family::kV6}) {
-      if (pool->size(f) > 0) r.families.push_back(f);
+  // Kubernetes' rules: the policy defaults to PreferDualStack here (a standalone host has no
+  // cluster default), the families to those the candidate pools offer, IPv4 first; a family
+  // listed alone under a dual-stack policy is the primary and the other is added after it.
+  const auto policy = service.ip_family_policy.value_or(config::IpFamilyPolicy::kPreferDualStack);
+  r.family_policy = to_allocator(policy);
+  const auto offered = offered_families(r, to_allocator_pools(config), config);
+  if (!service.ip_families.empty()) {
+    r.families = service.ip_families;
+  } else {
+    r.families = {offered.empty() ? Family::kV4 : offered.front()};
+  }
+  if (r.families.size() == 1 && policy != config::IpFamilyPolicy::kSingleStack) {
+    const Family second = other(r.families.front());
+    const bool available = std::find(offered.begin(), offered.end(), second) != offered.end();
+    if (policy == config::IpFamilyPolicy::kRequireDualStack || available) {
+      r.families.push_back(second);
     }
   }
-  if (r.families.empty()) r.families = {Family::kV4};
-  r.family_policy = r.families.size() == 2 ? allocator::IpFamilyPolicy::kPreferDualStack
-                                           : allocator::IpFamilyPolicy::kSingleStack;
   return r;
 }
 
@@ -91,14 +133,14 @@ Result<bgp::PeerConfig> to_peer_config(const config::Peer& peer, const HostFacts
                    "peer " + peer.name + ": BGP unnumbered (interface) is not supported");
   }
   if (peer.dynamic_asn != config::DynamicAsn::kNone) {
-    return failure(Errc::kUnsupported, "peer " + peer.address->to_string() +
-                                           ": dynamic ASN is not supported in standalone mode");
+    return failure(Errc::kUnsupported,
+                   "peer " + peer.address->to_string() + ": dynamic ASN is not supported");
   }
   bgp::PeerConfig p;
   auto& s = p.session;
-  s.peer_address = to_asio(*peer.address);
+  s.peer_address = *peer.address;
   s.peer_port = peer.port;
-  if (peer.source_address) s.source_address = to_asio(*peer.source_address);
+  s.source_address = peer.source_address;
   s.password = peer.password;
   auto& f = s.fsm;
   f.local_as = peer.my_asn;
@@ -107,12 +149,25 @@ Result<bgp::PeerConfig> to_peer_config(const config::Peer& peer, const HostFacts
       peer.router_id && peer.router_id->is_v4() ? peer.router_id->v4_value() : host.router_id;
   f.hold_time = peer.hold_time ? seconds(*peer.hold_time) : 90;
   if (peer.keepalive_time) f.keepalive_time = seconds(*peer.keepalive_time);
+  if (peer.connect_time) {
+    // MetalLB's connectTime, FRR's `timers connect`: the ConnectRetry time, i.e. how long an
+    // attempt may take and how long to wait between attempts (jittered, RFC 4271 §10).
+    const auto t = std::chrono::duration_cast<bgp::Duration>(*peer.connect_time);
+    f.connect_timeout = t;
+    f.backoff_initial = t;
+    f.backoff_max = t;
+  }
+  f.passive = peer.passive;
   // MetalLB: a session carries its own address family only, unless asked for both.
   const bool v6 = peer.address->is_v6();
   if (peer.dual_stack_address_family) {
     f.families = {bgp::kIpv4Unicast, bgp::kIpv6Unicast};
     if (v6) {
+      // IPv4 routes need an IPv4 next hop; without one on this host they go with the session's
+      // IPv6 address as next hop (RFC 8950), which the peer must accept (extended next hop).
       p.next_hop_ipv4 = host.next_hop_ipv4;
+      p.ipv4_over_ipv6_next_hop = !host.next_hop_ipv4.has_value();
+      f.extended_next_hop_ipv4 = p.ipv4_over_ipv6_next_hop;
     } else {
       p.next_hop_ipv6 = host.next_hop_ipv6;
     }
@@ -124,25 +179,17 @@ Result<bgp::PeerConfig> to_peer_config(const config::Peer& peer, const HostFacts
     f.restarting = options.restarting;
   }
   f.hostname = host.hostname;
-  // RFC 4271 §5.1.3 / MetalLB: eBGP peers are one hop away unless ebgp-multihop; iBGP any.
-  s.ttl = peer.is_ibgp() || peer.ebgp_multihop ? 255 : 1;
+  if (peer.gtsm) {
+    // RFC 5082: send with TTL 255 and accept only segments from one hop away (validation
+    // refuses GTSM with ebgp-multihop).
+    s.ttl = 255;
+    s.gtsm = true;
+    s.gtsm_hops = 1;
+  } else {
+    // RFC 4271 §5.1.3 / MetalLB: eBGP peers are one hop away unless ebgp-multihop; iBGP any.
+    s.ttl = peer.is_ibgp() || peer.ebgp_multihop ? 255 : 1;
+  }
   return p;
-}
-
-std::string fingerprint(const bgp::PeerConfig& c) {
-  std::ostringstream o;
-  const auto& s = c.session;
-  const auto& f = s.fsm;
-  o << s.peer_address.to_string() << '|' << s.peer_port << '|'
-    << (s.source_address ? s.source_address->to_string() : "") << '|' << s.password << '|' << s.ttl
-    << '|' << s.gtsm << '|' << s.gtsm_hops << '|' << f.local_as << '|' << f.peer_as << '|'
-    << f.router_id << '|' << f.hold_time << '|' << f.keepalive_time.value_or(0) << '|' << f.passive
-    << '|' << f.extended_next_hop_ipv4 << '|' << f.extended_message << '|'
-    << f.graceful_restart_time.value_or(0) << '|' << f.hostname << '|'
-    << (c.next_hop_ipv4 ? c.next_hop_ipv4->to_string() : "") << '|'
-    << (c.next_hop_ipv6 ? c.next_hop_ipv6->to_string() : "") << '|' << c.ipv4_over_ipv6_next_hop;
-  for (const auto& family : f.families) o << '|' << family.afi << '/' << int(family.safi);
-  return o.str();
 }
 
 bgp::RouteSet to_route_set(const std::map<Prefix, bgp::RouteAttributes>& routes,

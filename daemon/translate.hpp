@@ -5,17 +5,19 @@
 //
 // Responsible for: the defaults vipd applies where MetalLB's configuration is silent (hold
 // time 90 s, TTL 1 toward a directly connected eBGP peer, one address family per session
-// unless dual-stack-address-family is set). Not responsible for: deciding anything (allocator,
-// planner) or finding facts about the host (the caller passes them in).
+// unless dual-stack-address-family is set, PreferDualStack over the families a standalone
+// service's candidate pools offer). Not responsible for: deciding anything (allocator,
+// planner) or finding facts about the host (the caller passes them in: daemon/host.hpp).
 // Pure functions; called from the daemon's one thread.
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "allocator/types.hpp"
+#include "bgp/peer_config.hpp"
 #include "bgp/rib_out.hpp"
-#include "bgp/speaker.hpp"
 #include "common/result.hpp"
 #include "config/model.hpp"
 
@@ -23,8 +25,10 @@ namespace vipd::daemon {
 
 std::vector<allocator::Pool> to_allocator_pools(const config::Config& config);
 
-// The allocation request of a standalone service: its listed addresses, or one address per
-// family its pool has (PreferDualStack), under its sharing key and ports.
+// The allocation request of a standalone service: its listed addresses (which decide its
+// families), or addresses from its pool (or any pool that may serve it) under its
+// ip-family-policy and ip-families, by Kubernetes' rules: the default policy is
+// PreferDualStack, the default families those the candidate pools offer, IPv4 first.
 allocator::ServiceRequest to_request(const config::StandaloneService& service,
                                      const config::Config& config);
 
@@ -41,13 +45,10 @@ struct PeerOptions {
   bool restarting = false;  // RFC 4724 R bit: this process restarted (the state file existed)
 };
 
-// The session settings of one configured peer. Errors for what standalone cannot do (an
-// unnumbered or dynamic-ASN peer).
+// The session settings of one configured peer. Errors for what vipd cannot do (an unnumbered
+// or dynamic-ASN peer: configuration validation refuses both, this is the second line).
 Result<bgp::PeerConfig> to_peer_config(const config::Peer& peer, const HostFacts& host,
                                        const PeerOptions& options);
-// A text that changes whenever anything in `config` that the session uses changes: a peer
-// whose fingerprint is unchanged over a reload keeps its session.
-std::string fingerprint(const bgp::PeerConfig& config);
 
 bgp::RouteSet to_route_set(const std::map<Prefix, bgp::RouteAttributes>& routes,
                            bgp::AttributeInterner& interner);

@@ -1,0 +1,123 @@
+#include "daemon/route_reconciler.hpp"
+
+#include <tuple>
+
+namespace vipd::daemon {
+namespace {
+
+auto decision_order(const planner::Decision& d) {
+  return std::tie(d.service, d.address, d.peer, d.prefix, d.reason, d.detail);
+}
+
+struct DecisionLess {
+  bool operator()(const planner::Decision& a, const planner::Decision& b) const {
+    return decision_order(a) < decision_order(b);
+  }
+};
+
+std::string describe(const planner::Decision& d) {
+  const bool announced = d.reason == planner::Reason::kAnnounced;
+  return d.service + (announced ? " announces " : " does not announce ") +
+         (d.prefix    ? d.prefix->to_string()
+          : d.address ? d.address->to_string()
+                      : "") +
+         " to " + (d.peer.empty() ? "any peer" : d.peer) + ": " + std::string(to_string(d.reason)) +
+         (d.detail.empty() ? "" : ": " + d.detail);
+}
+
+std::string address_of(const config::Peer& peer) {
+  return peer.address ? peer.address->to_string() : peer.name;
+}
+
+}  // namespace
+
+std::vector<Note> RouteReconciler::apply(planner::Plan plan, const HostContext& host) {
+  std::vector<Note> notes;
+  std::set<std::string> desired;
+  for (auto& p : plan.peers) {
+    const std::string address = address_of(*p.peer);
+    auto settings = to_peer_config(
+        *p.peer, host_facts(*p.peer, host.node, host.host, host.node_addresses), host.options);
+    if (!settings) {
+      const std::string problem = settings.error().message();
+      if (problems_[address] != problem) {
+        notes.push_back({Note::Level::kError, "peer " + address + ": " + problem});
+        problems_[address] = problem;
+      }
+      continue;
+    }
+    problems_.erase(address);
+    desired.insert(address);
+    auto [it, fresh] = applied_.try_emplace(address);
+    Applied& applied = it->second;
+    const bool changed = fresh || !(applied.config == settings.value());
+    if (changed) {
+      if (settings.value().session.fsm.router_id == 0) {
+        notes.push_back(
+            {Note::Level::kError, "peer " + address +
+                                      ": no IPv4 address on this host to use as the router id; set "
+                                      "router-id"});
+      }
+      notes.push_back({Note::Level::kInfo, "peer " + address +
+                                               (fresh ? ": added"
+                                                      : ": settings changed; restarting "
+                                                        "its session")});
+      speaker_.add_peer(settings.value());
+      applied.config = std::move(settings.value());
+    }
+    if (applied.config.session.fsm.passive) {
+      const std::pair<IpAddress, std::uint16_t> endpoint{
+          applied.config.session.source_address.value_or(
+              applied.config.session.peer_address.is_v4() ? IpAddress::v4(0) : IpAddress()),
+          kBgpPort};
+      if (!listening_.contains(endpoint)) {
+        if (auto r = speaker_.listen(endpoint.first, endpoint.second); !r) {
+          notes.push_back(
+              {Note::Level::kError,
+               "peer " + address + ": cannot accept connections: " + r.error().message()});
+        } else {
+          listening_.insert(endpoint);
+          notes.push_back({Note::Level::kInfo, "accepting BGP connections on " +
+                                                   endpoint.first.to_string() + " port " +
+                                                   std::to_string(endpoint.second)});
+        }
+      }
+    }
+    identities_[address] = {p.peer->name.empty() ? address : p.peer->name, p.peer->peer_asn,
+                            p.peer->my_asn};
+    // A re-added peer starts with no routes in the speaker: give it its set again.
+    if (changed || applied.routes != p.routes) {
+      speaker_.set_peer_routes(address, to_route_set(p.routes, speaker_.interner()));
+      applied.routes = std::move(p.routes);
+    }
+  }
+  for (auto it = applied_.begin(); it != applied_.end();) {
+    if (desired.contains(it->first)) {
+      ++it;
+      continue;
+    }
+    notes.push_back({Note::Level::kInfo,
+                     "peer " + it->first + ": no longer configured for this node; closing"});
+    speaker_.remove_peer(it->first, "peer removed from the configuration");
+    identities_.erase(it->first);
+    it = applied_.erase(it);
+  }
+  // Decisions new since the last plan, in the plan's order.
+  const std::set<planner::Decision, DecisionLess> before(decisions_.begin(), decisions_.end());
+  for (const auto& d : plan.decisions) {
+    if ((d.prefix || d.address) && !before.contains(d))
+      notes.push_back({Note::Level::kInfo, describe(d)});
+  }
+  decisions_ = std::move(plan.decisions);
+  return notes;
+}
+
+void RouteReconciler::withdraw_all() {
+  for (auto& [address, applied] : applied_) {
+    if (applied.routes.empty()) continue;
+    speaker_.set_peer_routes(address, {});
+    applied.routes.clear();
+  }
+}
+
+}  // namespace vipd::daemon

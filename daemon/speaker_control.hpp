@@ -1,0 +1,28 @@
+#pragma once
+// The BGP speaker (bgp/speaker.hpp) behind the RouteReconciler's SpeakerControl interface.
+// Thread: the speaker's io_context thread.
+
+#include "bgp/speaker.hpp"
+#include "daemon/route_reconciler.hpp"
+
+namespace vipd::daemon {
+
+class BgpSpeakerControl final : public SpeakerControl {
+ public:
+  explicit BgpSpeakerControl(bgp::Speaker& speaker) : speaker_(speaker) {}
+
+  void add_peer(const bgp::PeerConfig& config) override { speaker_.add_peer(config); }
+  void remove_peer(const std::string& address, const std::string& message) override {
+    speaker_.remove_peer(address, message);
+  }
+  void set_peer_routes(const std::string& address, bgp::RouteSet routes) override {
+    speaker_.set_peer_routes(address, std::move(routes));
+  }
+  Result<void> listen(const IpAddress& address, std::uint16_t port) override;
+  bgp::AttributeInterner& interner() override { return speaker_.interner(); }
+
+ private:
+  bgp::Speaker& speaker_;
+};
+
+}  // namespace vipd::daemon
