@@ -137,6 +137,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def _dispatch(self):
         self.chunked = False
+        self.drop_connection = False
         started = time.monotonic()
         code = "-"
         try:
@@ -167,8 +168,11 @@ class Handler(BaseHTTPRequestHandler):
                     self.wfile.write(b"0\r\n\r\n")
                     self.wfile.flush()
                 except OSError:
-                    pass
-                self.close_connection = True
+                    self.drop_connection = True
+                # A watch that ended normally leaves the connection open for the next
+                # request (keep-alive), as Go's server does.
+                if self.drop_connection:
+                    self.close_connection = True
         if self.server.api.verbose or code == 500:
             sys.stderr.write("apiserver: %s %s -> %s (%.1f ms)\n" % (
                 self.command, self.path, code, 1000 * (time.monotonic() - started)))

@@ -230,6 +230,7 @@ class WatchStream:
             with store.cond:
                 while True:
                     if store.stopping or store.watch_epoch != epoch:
+                        self.h.drop_connection = True  # dropped: the connection goes too
                         return
                     if last < store.compacted_rv:
                         error = errors.expired("too old resource version: %d (%d)" % (
