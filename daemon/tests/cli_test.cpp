@@ -75,6 +75,33 @@ TEST(Cli, StandaloneRefusesToStartOnABadFileNamingEveryError) {
   EXPECT_NE(r.output.find("not starting"), std::string::npos) << r.output;
 }
 
+TEST(Cli, LoggingOptionsAreAcceptedAfterTheSubcommandToo) {
+  const std::string file = ::testing::TempDir() + "/bad-for-logging.yaml";
+  {
+    std::FILE* f = std::fopen(file.c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    std::fputs("services:\n- name: web\n  addresses: [198.51.100.10]\n", f);
+    std::fclose(f);
+  }
+  const std::string args =
+      " --config " + file + " --state-dir " + ::testing::TempDir() + "/state --admin 127.0.0.1:0";
+  // Where DESIGN.md's command lines put them: after the subcommand, in JSON.
+  const auto after = run_vipd("standalone" + args + " --log-level error --log-format json");
+  EXPECT_EQ(after.status, 1) << after.output;
+  EXPECT_NE(after.output.find("\"level\":\"error\""), std::string::npos) << after.output;
+  EXPECT_EQ(after.output.find("were not expected"), std::string::npos) << after.output;
+  // Before it, as before.
+  const auto before = run_vipd("--log-format json standalone" + args);
+  EXPECT_EQ(before.status, 1) << before.output;
+  EXPECT_NE(before.output.find("\"level\":\"error\""), std::string::npos) << before.output;
+  // A level that hides errors hides them, wherever it is written.
+  const auto quiet = run_vipd("standalone" + args + " --log-level off");
+  EXPECT_EQ(quiet.status, 1);
+  EXPECT_EQ(quiet.output, "") << quiet.output;
+  // A bad value is still a usage error.
+  EXPECT_EQ(run_vipd("standalone" + args + " --log-level loud").status, 2);
+}
+
 TEST(Cli, StandaloneRejectsABadDrainTime) {
   const auto r = run_vipd("standalone --config /nonexistent --drain-time soon");
   EXPECT_EQ(r.status, 2) << r.output;
