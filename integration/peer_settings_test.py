@@ -174,7 +174,7 @@ def test_ipv4_routes_take_the_ipv6_next_hop_on_an_ipv6_only_node(lab, vipd):
 
 
 def gobgpd_router(lab, graceful_restart=False, active=False, ttl_security=False, neighbor=NODE_V4,
-                  name="gobgpd"):
+                  name="gobgpd", password=None):
     gr = """
     graceful-restart:
       config:
@@ -184,6 +184,7 @@ def gobgpd_router(lab, graceful_restart=False, active=False, ttl_security=False,
         mp-graceful-restart:
           config:
             enabled: true""" if graceful_restart else ""
+    auth = f"\n      auth-password: {password}" if password else ""
     ttl = """
     ttl-security:
       config:
@@ -197,7 +198,7 @@ global:
 neighbors:
   - config:
       neighbor-address: {neighbor}
-      peer-as: {NODE_AS}
+      peer-as: {NODE_AS}{auth}
     timers:
       config:
         hold-time: 9
@@ -289,6 +290,20 @@ def test_gtsm_accepts_only_a_peer_one_hop_away(lab, vipd):
     assert wait_for("route in gobgpd", lambda: f"{VIP_V4}/32" in router.rib("ipv4"), 15)
 
 
+def test_source_address_and_password(lab, vipd):
+    # The router knows the node by a second address, and signs with TCP MD5 (RFC 2385): the
+    # session comes up only from sourceAddress and with the same password.
+    topology(lab)
+    lab.addr("node", "n0", "192.0.2.12/24")
+    router = gobgpd_router(lab, neighbor="192.0.2.12", password="s3cret")
+    Vipd(lab, vipd, resources(f"peerAddress: {ROUTER_V4}, sourceAddress: 192.0.2.12, "
+                              "password: s3cret"))
+    wait_for("session Established from 192.0.2.12 with MD5",
+             lambda: established(router, "192.0.2.12"), 30)
+    route = wait_for("route in gobgpd", lambda: router.rib("ipv4").get(f"{VIP_V4}/32"), 15)
+    assert route[0]["nexthop"] == "192.0.2.12", route
+
+
 def test_node_selectors_see_the_labels_listed_in_nodes(lab, vipd):
     topology(lab)
     router = gobgpd_router(lab)
@@ -310,6 +325,7 @@ TESTS = [
     test_without_graceful_restart_the_route_goes_with_the_process,
     test_passive_and_timers,
     test_gtsm_accepts_only_a_peer_one_hop_away,
+    test_source_address_and_password,
     test_node_selectors_see_the_labels_listed_in_nodes,
 ]
 
