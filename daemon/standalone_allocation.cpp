@@ -9,14 +9,15 @@ Result<std::vector<Note>> StandaloneAllocation::decide(const config::Config& con
                                                        const Holdings& held) {
   std::vector<Note> notes;
   allocator::Allocator next;
-  if (auto r = next.set_pools(to_allocator_pools(config)); !r) {
+  const auto pools = to_allocator_pools(config);
+  if (auto r = next.set_pools(pools); !r) {
     return failure(Errc::kInvalidArgument, "address pools: " + r.error().message());
   }
   std::map<allocator::ServiceKey, allocator::ServiceRequest> requests;
   std::vector<const allocator::ServiceRequest*> order;  // file order
   if (config.standalone) {
     for (const auto& s : config.standalone->services) {
-      auto request = to_request(s, config);
+      auto request = to_request(s, config, pools);
       auto [it, fresh] = requests.emplace(request.key, std::move(request));
       if (fresh) order.push_back(&it->second);
     }

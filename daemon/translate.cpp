@@ -77,7 +77,8 @@ std::vector<allocator::Pool> to_allocator_pools(const config::Config& config) {
 }
 
 allocator::ServiceRequest to_request(const config::StandaloneService& service,
-                                     const config::Config& config) {
+                                     const config::Config& config,
+                                     const std::vector<allocator::Pool>& pools) {
   allocator::ServiceRequest r;
   r.key = {service.namespace_, service.name};
   r.service_labels = service.labels;
@@ -110,7 +111,7 @@ allocator::ServiceRequest to_request(const config::StandaloneService& service,
   // listed alone under a dual-stack policy is the primary and the other is added after it.
   const auto policy = service.ip_family_policy.value_or(config::IpFamilyPolicy::kPreferDualStack);
   r.family_policy = to_allocator(policy);
-  const auto offered = offered_families(r, to_allocator_pools(config), config);
+  const auto offered = offered_families(r, pools, config);
   if (!service.ip_families.empty()) {
     r.families = service.ip_families;
   } else {

@@ -28,9 +28,11 @@ std::vector<allocator::Pool> to_allocator_pools(const config::Config& config);
 // The allocation request of a standalone service: its listed addresses (which decide its
 // families), or addresses from its pool (or any pool that may serve it) under its
 // ip-family-policy and ip-families, by Kubernetes' rules: the default policy is
-// PreferDualStack, the default families those the candidate pools offer, IPv4 first.
+// PreferDualStack, the default families those the candidate pools offer, IPv4 first. `pools`
+// is to_allocator_pools(config), computed once by the caller for every service.
 allocator::ServiceRequest to_request(const config::StandaloneService& service,
-                                     const config::Config& config);
+                                     const config::Config& config,
+                                     const std::vector<allocator::Pool>& pools);
 
 // What the speaker needs to know about the host for one peer.
 struct HostFacts {

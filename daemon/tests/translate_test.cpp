@@ -143,7 +143,7 @@ config::Config services(const std::string& pools, const std::string& service) {
 }
 
 allocator::ServiceRequest request(const config::Config& c) {
-  return to_request(c.standalone->services.at(0), c);
+  return to_request(c.standalone->services.at(0), c, to_allocator_pools(c));
 }
 
 const std::string kV4Pool = "- {name: v4, protocol: bgp, addresses: [203.0.113.0/24]}\n";
