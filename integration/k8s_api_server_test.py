@@ -673,6 +673,11 @@ def test_bad_requests_get_status_errors_and_finalizers(root):
             ("POST", "/api/v1/namespaces/default/configmaps", {"metadata": {"name": "Bad_N"}},
              422),
             ("PATCH", "/api/v1/namespaces/default/services/kubernetes", "[{}]", 415),
+            ("POST", "/api/v1/namespaces/default/services",
+             {"metadata": {"name": "x"}, "spec": {"ports": "80"}}, 400),
+            ("POST", "/api/v1/namespaces/default/configmaps",
+             {"metadata": {"name": "x", "labels": {"a": 1}}}, 400),
+            ("POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", [1], 400),
             ("POST", "/api/v1/namespaces/default/configmaps", b"k8s\x00\x0a\x03\xff", 400),
         ]
         for method, path, body, want in cases:
@@ -684,6 +689,11 @@ def test_bad_requests_get_status_errors_and_finalizers(root):
             code, got = s.request(method, path, body, headers)
             assert code == want, (method, path, code, got)
             assert isinstance(got, dict) and got["kind"] == "Status" and got["code"] == want
+        code, got = s.request("POST", "/api/v1/namespaces/default/services",
+                              {"metadata": {"name": "x"}, "spec": "oops"})
+        assert got["message"] == (
+            'Service in version "v1" cannot be handled as a Service: json: cannot unmarshal '
+            'string into Go struct field Service.spec of type object'), got
         code, _ = s.request("POST", "/api/v1/namespaces/default/configmaps",
                             {"metadata": {"generateName": "gen-"}})
         assert code == 201

@@ -351,7 +351,11 @@ class Handler(BaseHTTPRequestHandler):
     def _virtual(self, res, user, verb, raw):
         if verb != "create":
             raise errors.method_not_supported(res.plural, res.group, verb)
-        body = self._json_body(raw) or {}
+        body = self._json_body(raw)
+        body = {} if body is None else body
+        if not isinstance(body, dict):
+            raise errors.bad_request("json: cannot unmarshal %s into Go value of type v1.%s" % (
+                "array" if isinstance(body, list) else type(body).__name__, res.kind))
         api = self.server.api
         if res.plural == "selfsubjectaccessreviews":
             code, out = reviews.access_review(api, user, body, True)

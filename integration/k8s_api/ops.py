@@ -6,7 +6,7 @@ import copy
 import json
 import random
 
-from . import errors, managed, patch as patches, strategies
+from . import errors, managed, patch as patches, shapes, strategies
 from .resources import resource_from_crd
 from .util import meta, rfc3339
 
@@ -47,6 +47,13 @@ def versioned(res, ctx_version, obj):
 def _check_body(res, ctx, body, ns):
     if not isinstance(body, dict):
         raise errors.bad_request("the body of the request must be a JSON object")
+    for f in ("apiVersion", "kind"):
+        if f in body and not isinstance(body[f], str):
+            raise errors.bad_request("Object '%s' is not a string: %s" % (f, json.dumps(
+                body[f])))
+    shapes.check(res, ctx.version, body)
+    for f in [k for k, v in body.items() if v is None]:
+        del body[f]  # a null field is the zero value
     want_av = res.api_version(ctx.version)
     av, kind = body.get("apiVersion"), body.get("kind")
     if av and av != want_av and not (res.crd and av.split("/")[0] == res.group):

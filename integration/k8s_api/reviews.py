@@ -7,6 +7,21 @@ from .auth import Attributes, User
 from .util import rfc3339
 
 
+def _spec(body):
+    spec = body.get("spec") if isinstance(body, dict) else None
+    if spec is not None and not isinstance(spec, dict):
+        raise errors.bad_request("json: cannot unmarshal %s into Go struct field .spec" %
+                                 type(spec).__name__)
+    spec = dict(spec or {})
+    for k, v in list(spec.items()):
+        if k.endswith("Attributes") and v is not None and not isinstance(v, dict):
+            raise errors.bad_request("json: cannot unmarshal into Go struct field .spec.%s" % k)
+        if k in ("namespace", "user", "uid", "audiences", "groups") and v is not None and \
+                not isinstance(v, (str, list)):
+            raise errors.bad_request("json: cannot unmarshal into Go struct field .spec.%s" % k)
+    return spec
+
+
 def _attributes(spec):
     ra = spec.get("resourceAttributes")
     if isinstance(ra, dict):
@@ -21,15 +36,13 @@ def _attributes(spec):
         "resourceAttributes must be specified", "FieldValueRequired")])
 
 
-def _echo(kind, group, body):
-    out = {"kind": kind, "apiVersion": group + "/v1",
-           "metadata": {"creationTimestamp": None}}
-    out["spec"] = (body or {}).get("spec") or {}
-    return out
+def _echo(kind, group, spec):
+    return {"kind": kind, "apiVersion": group + "/v1", "metadata": {"creationTimestamp": None},
+            "spec": spec}
 
 
 def access_review(server, user, body, self_review):
-    spec = (body or {}).get("spec") or {}
+    spec = _spec(body)
     kind = "SelfSubjectAccessReview" if self_review else "SubjectAccessReview"
     if not self_review:
         if not spec.get("user") and not spec.get("groups"):
@@ -38,7 +51,7 @@ def access_review(server, user, body, self_review):
                 "FieldValueInvalid0")])
         user = User(spec.get("user", ""), spec.get("groups") or [], spec.get("uid", ""))
     allowed, reason = server.authorizer.authorize(user, _attributes(spec))
-    out = _echo(kind, "authorization.k8s.io", body)
+    out = _echo(kind, "authorization.k8s.io", spec)
     out["status"] = {"allowed": allowed}
     if reason:
         out["status"]["reason"] = reason
@@ -46,8 +59,8 @@ def access_review(server, user, body, self_review):
 
 
 def rules_review(server, user, body):
-    spec = (body or {}).get("spec") or {}
-    out = _echo("SelfSubjectRulesReview", "authorization.k8s.io", body)
+    spec = _spec(body)
+    out = _echo("SelfSubjectRulesReview", "authorization.k8s.io", spec)
     out["status"] = server.authorizer.rules_review(user, spec.get("namespace", ""))
     return 201, out
 
@@ -62,7 +75,7 @@ def token_request(server, ns, name, body):
     sa = server.store.get(("", "serviceaccounts"), ns, name)
     if sa is None:
         raise errors.not_found("serviceaccounts", "", name)
-    spec = (body or {}).get("spec") or {}
+    spec = _spec(body)
     seconds = spec.get("expirationSeconds") or 3600
     if not isinstance(seconds, int) or seconds < 600:
         raise errors.invalid("TokenRequest", "authentication.k8s.io", name, [(

@@ -50,7 +50,9 @@ def _is_set(v):
 def prepare(svc, old, services):
     """Defaults and allocations on create (old None) or update; returns field causes
     [(field, value, detail[, reason])] that make the request 422."""
-    spec = svc.setdefault("spec", {})
+    if not isinstance(svc.get("spec"), dict):
+        svc["spec"] = {}
+    spec = svc["spec"]
     errs = []
     old_spec = (old or {}).get("spec") or {}
     spec.setdefault("type", "ClusterIP")
@@ -110,7 +112,9 @@ def prepare(svc, old, services):
     ips, node_ports = _used(services, (old or {}).get("metadata", {}).get("uid"))
     errs += _cluster_ips(spec, old_spec, ips)
     errs += _node_ports(spec, node_ports)
-    svc.setdefault("status", {}).setdefault("loadBalancer", {})
+    if not isinstance(svc.get("status"), dict):
+        svc["status"] = {}
+    svc["status"].setdefault("loadBalancer", {})
     return errs
 
 

@@ -81,7 +81,7 @@ def prepare_create(res, obj, ctx):
             schema_defaults(obj, schema)  # in place: obj is a dict
     elif kind == "Namespace":
         m.setdefault("labels", {})["kubernetes.io/metadata.name"] = m.get("name", "")
-        obj.setdefault("spec", {}).setdefault("finalizers", ["kubernetes"])
+        _object_field(obj, "spec").setdefault("finalizers", ["kubernetes"])
         obj["status"] = {"phase": "Active"}
     elif kind == "Service":
         errs += service.prepare(obj, None, ctx.store.items(("", "services")))
@@ -90,7 +90,7 @@ def prepare_create(res, obj, ctx):
         _merge_string_data(obj)
     elif kind == "Pod":
         obj["status"] = {"phase": "Pending", "qosClass": "BestEffort"}
-        spec = obj.setdefault("spec", {})
+        spec = _object_field(obj, "spec")
         spec.setdefault("restartPolicy", "Always")
         spec.setdefault("dnsPolicy", "ClusterFirst")
         spec.setdefault("schedulerName", "default-scheduler")
@@ -177,9 +177,15 @@ def _merge_string_data(secret):
             data[k] = base64.b64encode(str(v).encode()).decode()
 
 
+def _object_field(obj, name):
+    if not isinstance(obj.get(name), dict):
+        obj[name] = {}
+    return obj[name]
+
+
 def crd_prepare(crd, ctx, old=None):
-    spec = crd.setdefault("spec", {})
-    names = spec.setdefault("names", {})
+    spec = _object_field(crd, "spec")
+    names = _object_field(spec, "names")
     errs = []
     group, plural = spec.get("group", ""), names.get("plural", "")
     if crd["metadata"].get("name") != "%s.%s" % (plural, group):

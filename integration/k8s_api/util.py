@@ -91,6 +91,8 @@ def meta(obj):
     if not isinstance(m, dict):
         m = {}
         obj["metadata"] = m
+    for k in [k for k, v in m.items() if v is None]:
+        del m[k]  # null is the zero value of every metadata field
     return m
 
 
