@@ -18,7 +18,7 @@ class ApiError(Exception):
                 "message": self.message}
         if self.reason:
             body["reason"] = self.reason
-        if self.details:
+        if self.details is not None:  # {} too: the apiserver writes "details":{} for some
             body["details"] = self.details
         body["code"] = self.code
         return body

@@ -341,6 +341,9 @@ class Handler(BaseHTTPRequestHandler):
             raise errors.path_not_found()
         if verb not in res.verbs and not (req.sub and verb in res.subresources[req.sub]):
             raise errors.method_not_supported(res.plural, res.group, verb)
+        if verb in ("update", "patch") and not name:
+            raise errors.ApiError(405, "MethodNotAllowed", "the server does not allow this "
+                                  "method on the requested resource", {})
         return getattr(self, "_" + verb)(res, ctx, ns, name, req.sub, params, raw)
 
     def _wants_table(self):
