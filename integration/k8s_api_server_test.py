@@ -98,7 +98,7 @@ def test_metallb_crds_and_configuration(root):
 
 
 def test_services_create_patch_apply_watch_delete(root):
-    s = Server(root)
+    s = Server(root, "--verbose")
     try:
         s.kubectl("create", "namespace", "web")
         s.kubectl("create", "service", "clusterip", "seed", "-n", "web", "--tcp=80")
@@ -154,12 +154,18 @@ def test_services_create_patch_apply_watch_delete(root):
                         '["198.51.100.250"]}}', check=False)
         assert res.returncode != 0 and "may not change once set" in res.stderr, res.stderr
         assert "is invalid" in res.stderr, res.stderr
-        # Status through its subresource, then kubectl wait on a JSONPath.
+        # kubectl wait on a JSONPath, satisfied by a status write through the subresource
+        # while it watches.
+        waiter = s.background("wait", "-n", "web", "svc/front", "--timeout=30s",
+                              "--for=jsonpath={.status.loadBalancer.ingress[0].ip}=203.0.113.7")
+        wait_for("kubectl wait to list the Service", lambda: "GET /api/v1/namespaces/web/"
+                 "services?fieldSelector=metadata.name%3Dfront" in s.tail(10 ** 6), 20)
+        assert waiter.poll() is None, open(waiter.out.name).read()
         s.kubectl("patch", "svc", "front", "-n", "web", "--subresource=status", "--type",
                   "merge", "-p", '{"status":{"loadBalancer":{"ingress":[{"ip":"203.0.113.7",'
                   '"ipMode":"VIP"}]}}}')
-        s.kubectl("wait", "-n", "web", "svc/front", "--timeout=20s",
-                  "--for=jsonpath={.status.loadBalancer.ingress[0].ip}=203.0.113.7")
+        wait_for("kubectl wait to return", lambda: waiter.poll() is not None, 30)
+        assert waiter.returncode == 0, open(waiter.out.name).read()
         row = s.kubectl("get", "svc", "front", "-n", "web", "--no-headers").stdout.split()
         assert row[3] == "203.0.113.7", row
         # A write to the object ignores status, a write to /status ignores spec.
