@@ -47,8 +47,8 @@ DaemonStatus sample() {
   s.peers = {up, down};
   s.announcements = {{"router", "203.0.113.10/32", "default/web", "announced", ""},
                      {"", "203.0.113.11", "default/db", "healthCheckFailing", "HTTP 503"}};
-  ServiceView web{"default/web", {IpAddress::parse("203.0.113.10").value()}, "public", "Local",
-                  HealthView{"http", "passing", "HTTP 200", 10, 0}, ""};
+  ServiceView web{"default/web", {IpAddress::parse("203.0.113.10").value()},       "public",
+                  "Local",       HealthView{"http", "passing", "HTTP 200", 10, 0}, ""};
   ServiceView fresh{"default/new", {}, "", "Cluster", std::nullopt, "no free address"};
   s.services = {web, fresh};
   s.pools = {{"public", "ipv4", 256, 2}, {"public", "ipv6", kU128Max, 1}};
@@ -86,12 +86,10 @@ TEST(StatusMetrics, OneSeriesPerPeerPoolAndCheck) {
   EXPECT_THAT(text, HasSubstr("vipd_bgp_session_up{peer=\"2001:db8::2\"} 0\n"));
   EXPECT_THAT(text, HasSubstr("vipd_bgp_updates_total{peer=\"192.0.2.1\"} 3\n"));
   EXPECT_THAT(text, HasSubstr("vipd_bgp_announced_prefixes_total{peer=\"192.0.2.1\"} 3\n"));
-  EXPECT_THAT(text, HasSubstr(
-                        "vipd_bgp_session_transitions_total{peer=\"192.0.2.1\",reason="
-                        "\"OpenReceived\"} 1\n"));
-  EXPECT_THAT(text, HasSubstr(
-                        "vipd_allocator_addresses_total{family=\"ipv6\",pool=\"public\"} "
-                        "340282366920938463463374607431768211455\n"));
+  EXPECT_THAT(text, HasSubstr("vipd_bgp_session_transitions_total{peer=\"192.0.2.1\",reason="
+                              "\"OpenReceived\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("vipd_allocator_addresses_total{family=\"ipv6\",pool=\"public\"} "
+                              "340282366920938463463374607431768211455\n"));
   EXPECT_THAT(text,
               HasSubstr("vipd_health_check_passing{kind=\"http\",service=\"default/web\"} 1\n"));
   EXPECT_THAT(text, Not(HasSubstr("default/new")));  // no check, no series
