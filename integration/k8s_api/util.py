@@ -132,9 +132,9 @@ def name_errors(name, rule):
     if len(name) > 253:
         return ["must be no more than 253 characters"]
     if not _DNS1123_SUBDOMAIN.match(name):
-        return ["a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, "
-                "'-' or '.', and must start and end with an alphanumeric character (e.g. "
-                "'example.com', regex used for validation is "
+        return ["a lowercase RFC 1123 subdomain must consist of lower case alphanumeric "
+                "characters, '-' or '.', and must start and end with an alphanumeric "
+                "character (e.g. 'example.com', regex used for validation is "
                 "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"]
     return []
 
