@@ -18,6 +18,8 @@
 #include <utility>
 #include <vector>
 
+#include "common/asio_address.hpp"
+
 extern char** environ;  // NOLINT(readability-redundant-declaration): unistd.h hides it in C++
 
 namespace vipd::health {
@@ -38,18 +40,6 @@ constexpr int kReapedElsewhere = -1;
 
 std::string errno_text(std::string_view what, int error) {
   return std::string(what) + ": " + std::strerror(error);
-}
-
-asio::ip::address to_asio(const IpAddress& address) {
-  const auto bytes = address.bytes();
-  if (address.is_v4()) {
-    asio::ip::address_v4::bytes_type v4{};
-    std::copy_n(bytes.data.begin(), v4.size(), v4.begin());
-    return asio::ip::address_v4(v4);
-  }
-  asio::ip::address_v6::bytes_type v6{};
-  std::copy_n(bytes.data.begin(), v6.size(), v6.begin());
-  return asio::ip::address_v6(v6);
 }
 
 // RFC 9110 §7.2: Host is uri-host ":" port, and an IPv6 literal is bracketed (RFC 3986 §3.2.2).
@@ -250,7 +240,7 @@ asio::awaitable<ProbeResult> exec_probe(std::vector<std::string> command) {
 }
 
 asio::awaitable<ProbeResult> run_probe(config::HealthCheck check) {
-  const asio::ip::tcp::endpoint target(to_asio(check.address), check.port);
+  const asio::ip::tcp::endpoint target = to_endpoint(check.address, check.port);
   switch (check.kind) {
     case config::HealthCheck::Kind::kTcp:
       co_return co_await tcp_probe(target);
