@@ -113,8 +113,9 @@ class Client {
   asio::awaitable<Result<Response>> request(Verb verb, std::string target, std::string body = {},
                                             std::string content_type = {});
 
-  // A streaming GET of `target` (which carries ?watch=1...): calls `on_event` for each event
-  // until the server ends the stream, an error, or cancellation.
+  // A streaming GET of `target` (which carries ?watch=1...): calls `on_event` for each event,
+  // in order, until the server ends the stream, an error, or cancellation. An exception from
+  // `on_event` ends the watch (its connection closed) and leaves watch() as is.
   asio::awaitable<Result<void>> watch(std::string target, WatchHandler on_event);
 
   RequestCounts request_counts() const { return counts_; }

@@ -194,6 +194,19 @@ TEST_F(ClientTest, ARequestIsCancelledThroughItsCoroutine) {
   EXPECT_TRUE(is_cancelled(result.error())) << result.error().message();
   EXPECT_EQ(clock_.pending(), 0u);
   ASSERT_TRUE(run_until(io_, [&] { return server.closed_by_client == 1; }));
+
+  // The same when the caller's coroutine does not throw on cancellation.
+  auto quiet = [&]() -> asio::awaitable<Result<Response>> {
+    co_await asio::this_coro::throw_if_cancelled(false);
+    co_return co_await client->request(Verb::kGet, "/version");
+  };
+  const auto second = start(io_, quiet(), cancel.slot());
+  ASSERT_TRUE(run_until(io_, [&] { return server.accepted() == 2; }));
+  cancel.emit(asio::cancellation_type::terminal);
+  auto quiet_result = finish(io_, second);
+  ASSERT_FALSE(quiet_result);
+  EXPECT_TRUE(is_cancelled(quiet_result.error())) << quiet_result.error().message();
+  EXPECT_EQ(clock_.pending(), 0u);
 }
 
 TEST_F(ClientTest, ARefusedConnectionSaysWhere) {
