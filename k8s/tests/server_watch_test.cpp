@@ -54,6 +54,23 @@ TEST_F(ServerTest, AWatchDeliversEventsMadeWithKubectl) {
   EXPECT_TRUE(is_cancelled(ended.error())) << ended.error().message();
 }
 
+TEST_F(ServerTest, AWatchThatTimesOutKeepsItsConnectionForTheNextRequest) {
+  TempDir dir;
+  ApiServer server(dir.path("data"));
+  auto client = client_for(admin_access(server));
+  Events events;
+  auto ended =
+      run_coroutine(io_,
+                    client->watch("/api/v1/namespaces/default/configmaps?watch=1&timeoutSeconds=1",
+                                  events.handler()),
+                    15s);
+  ASSERT_TRUE(ended) << ended.error().message();
+  EXPECT_EQ(client->connection_counts().idle, 1u);
+  ASSERT_EQ(call(*client, Verb::kGet, "/version").value().status, 200u);
+  EXPECT_EQ(client->connection_counts().opened, 1u);
+  EXPECT_EQ(client->connection_counts().reused, 1u);
+}
+
 class ForgetfulServer : public ServerTest {
  protected:
   // Ends every watch each second; keeps the last 3 events only.
