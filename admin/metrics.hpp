@@ -129,6 +129,22 @@ inline constexpr MetricInfo kHealthCheckPassing{
 inline constexpr MetricInfo kConfigStale{
     "vipd_config_stale_bool", MetricType::kGauge,
     "1 when the last configuration reload failed and an older configuration is in force"};
+// Kubernetes API access (controller and speaker). Labels: verb ("GET", ..., "WATCH") and code
+// (the HTTP status, or "<error>" when no answer came).
+inline constexpr MetricInfo kK8sRequests{"vipd_k8s_requests_total", MetricType::kCounter,
+                                         "Requests to the Kubernetes API server"};
+// Labels: resource (the collection an informer follows, e.g. "services").
+inline constexpr MetricInfo kK8sWatchRestarts{
+    "vipd_k8s_watch_restarts_total", MetricType::kCounter,
+    "Watches resumed from the last resourceVersion after the stream ended or failed"};
+inline constexpr MetricInfo kK8sRelists{
+    "vipd_k8s_relists_total", MetricType::kCounter,
+    "Full lists after the server said the watched resourceVersion was gone (410)"};
+inline constexpr MetricInfo kK8sInvalidObjects{
+    "vipd_k8s_invalid_objects_total", MetricType::kCounter,
+    "Objects that could not be read (their last good state was kept)"};
+inline constexpr MetricInfo kK8sCachedObjects{"vipd_k8s_cached_objects", MetricType::kGauge,
+                                              "Objects an informer holds"};
 // The Prometheus process collector's name, so existing dashboards find it.
 inline constexpr MetricInfo kProcessResidentMemory{
     "process_resident_memory_bytes", MetricType::kGauge, "Resident memory size in bytes"};

@@ -77,19 +77,40 @@ boost::json::value status_document(const DaemonStatus& in) {
   }
   json::array errors;
   for (const auto& e : in.config_errors) errors.push_back(json::string(e));
-  return json::object{{"node", in.node},
-                      {"mode", in.mode},
-                      {"version", in.version},
-                      {"ready", in.ready},
-                      {"config",
-                       {{"file", in.config_file},
-                        {"stale", in.config_stale},
-                        {"loaded", in.config_loaded},
-                        {"errors", std::move(errors)}}},
-                      {"peers", std::move(peers)},
-                      {"announcements", std::move(announcements)},
-                      {"services", std::move(services)},
-                      {"pools", std::move(pools)}};
+  json::object document{{"node", in.node},
+                        {"mode", in.mode},
+                        {"version", in.version},
+                        {"ready", in.ready},
+                        {"config",
+                         {{"file", in.config_file},
+                          {"stale", in.config_stale},
+                          {"loaded", in.config_loaded},
+                          {"errors", std::move(errors)}}},
+                        {"peers", std::move(peers)},
+                        {"announcements", std::move(announcements)},
+                        {"services", std::move(services)},
+                        {"pools", std::move(pools)}};
+  if (in.kubernetes) {
+    json::array requests;
+    for (const auto& [key, count] : in.kubernetes->requests) {
+      requests.push_back(json::object{{"verb", key.first}, {"code", key.second}, {"count", count}});
+    }
+    json::array informers;
+    for (const auto& i : in.kubernetes->informers) {
+      informers.push_back(json::object{{"resource", i.resource},
+                                       {"synced", i.synced},
+                                       {"objects", i.objects},
+                                       {"lists", i.lists},
+                                       {"relists", i.relists},
+                                       {"watch_restarts", i.watch_restarts},
+                                       {"events", i.events},
+                                       {"invalid", i.invalid}});
+    }
+    document["kubernetes"] = json::object{{"server", in.kubernetes->server},
+                                          {"requests", std::move(requests)},
+                                          {"informers", std::move(informers)}};
+  }
+  return document;
 }
 
 std::string metrics_text(const DaemonStatus& in) {
@@ -119,6 +140,23 @@ std::string metrics_text(const DaemonStatus& in) {
     if (!s.health) continue;
     passing.sample({{"service", s.key}, {"kind", s.health->kind}},
                    s.health->state == "passing" ? 1 : 0);
+  }
+  if (in.kubernetes) {
+    auto& requests = e.add(metric::kK8sRequests);
+    for (const auto& [key, count] : in.kubernetes->requests) {
+      requests.sample({{"verb", key.first}, {"code", key.second}}, count);
+    }
+    auto& restarts = e.add(metric::kK8sWatchRestarts);
+    auto& relists = e.add(metric::kK8sRelists);
+    auto& invalid = e.add(metric::kK8sInvalidObjects);
+    auto& objects = e.add(metric::kK8sCachedObjects);
+    for (const auto& i : in.kubernetes->informers) {
+      const MetricLabels resource{{"resource", i.resource}};
+      restarts.sample(resource, i.watch_restarts);
+      relists.sample(resource, i.relists);
+      invalid.sample(resource, i.invalid);
+      objects.sample(resource, i.objects);
+    }
   }
   e.add(metric::kConfigStale).sample({}, in.config_stale ? 1 : 0);
   e.add(metric::kProcessResidentMemory).sample({}, in.resident_memory);

@@ -72,6 +72,24 @@ struct PoolView {
   u128 in_use = 0;
 };
 
+// Kubernetes API access: requests by verb and code, and each informer.
+struct InformerView {
+  std::string resource;  // "services", "endpointslices", "ipaddresspools", ...
+  bool synced = false;
+  std::uint64_t objects = 0;
+  std::uint64_t lists = 0;
+  std::uint64_t relists = 0;
+  std::uint64_t watch_restarts = 0;
+  std::uint64_t events = 0;
+  std::uint64_t invalid = 0;
+};
+
+struct KubernetesView {
+  std::string server;  // "https://192.0.2.1:6443"
+  std::map<std::pair<std::string, std::string>, std::uint64_t> requests;  // {verb, code}
+  std::vector<InformerView> informers;
+};
+
 struct DaemonStatus {
   std::string node;
   std::string mode;  // "standalone", "speaker", "controller"
@@ -85,6 +103,7 @@ struct DaemonStatus {
   std::vector<AnnouncementView> announcements;
   std::vector<ServiceView> services;
   std::vector<PoolView> pools;
+  std::optional<KubernetesView> kubernetes;  // daemons that talk to an API server
   std::uint64_t resident_memory = 0;
 };
 

@@ -97,6 +97,29 @@ TEST(StatusMetrics, OneSeriesPerPeerPoolAndCheck) {
   EXPECT_THAT(text, HasSubstr("process_resident_memory_bytes 5242880\n"));
 }
 
+TEST(StatusKubernetes, RequestsAndInformersInTheDocumentAndTheMetrics) {
+  auto s = sample();
+  EXPECT_FALSE(status_document(s).as_object().contains("kubernetes"));
+  EXPECT_THAT(metrics_text(s), Not(HasSubstr("vipd_k8s_")));  // a daemon without Kubernetes
+  s.kubernetes =
+      KubernetesView{"https://192.0.2.1:6443",
+                     {{{"GET", "200"}, 12}, {{"WATCH", "200"}, 3}, {{"GET", "<error>"}, 1}},
+                     {InformerView{"services", true, 40, 2, 1, 5, 77, 1}}};
+  const auto doc = status_document(s);
+  const auto& k = doc.at("kubernetes");
+  EXPECT_EQ(k.at("server"), "https://192.0.2.1:6443");
+  EXPECT_EQ(k.at("requests").as_array().size(), 3u);
+  EXPECT_EQ(k.at("informers").at(0).at("relists"), 1u);
+  EXPECT_EQ(k.at("informers").at(0).at("synced"), true);
+  const auto text = metrics_text(s);
+  EXPECT_THAT(text, HasSubstr("vipd_k8s_requests_total{code=\"200\",verb=\"GET\"} 12\n"));
+  EXPECT_THAT(text, HasSubstr("vipd_k8s_requests_total{code=\"<error>\",verb=\"GET\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("vipd_k8s_watch_restarts_total{resource=\"services\"} 5\n"));
+  EXPECT_THAT(text, HasSubstr("vipd_k8s_relists_total{resource=\"services\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("vipd_k8s_invalid_objects_total{resource=\"services\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("vipd_k8s_cached_objects{resource=\"services\"} 40\n"));
+}
+
 TEST(StatusRender, TablesFromTheDocument) {
   const auto text = render_status(status_document(sample()));
   EXPECT_THAT(text, HasSubstr("edge-1"));
