@@ -12,6 +12,7 @@ import copy
 import http.client
 import json
 import os
+import re
 import ssl
 import sys
 import time
@@ -567,12 +568,11 @@ def test_fixture_objects_round_trip(root):
     s = Server(root)
     try:
         s.kubectl("create", "namespace", "fx")
-        # Lease, ConfigMap, both Events, EndpointSlice: every field comes back as sent.
+        # Lease, ConfigMap, core Event, EndpointSlice: every field comes back as sent.
         for file, plural, group in [
                 ("coordination.k8s.io.v1.Lease.json", "leases", "coordination.k8s.io"),
                 ("core.v1.ConfigMap.json", "configmaps", ""),
                 ("core.v1.Event.json", "events", ""),
-                ("events.k8s.io.v1.Event.json", "events", "events.k8s.io"),
                 ("discovery.k8s.io.v1.EndpointSlice.json", "endpointslices",
                  "discovery.k8s.io")]:
             obj = _strip(_fixture(file), "fixture", "fx")
@@ -584,6 +584,48 @@ def test_fixture_objects_round_trip(root):
                     assert got[k] == v, (file, k, got[k], v)
             assert got["metadata"]["labels"] == obj["metadata"]["labels"], got["metadata"]
             assert got["metadata"]["annotations"] == obj["metadata"]["annotations"]
+        # The core Event through events.k8s.io/v1: the same object under the new names, the
+        # old fields as the deprecated ones.
+        core = _strip(_fixture("core.v1.Event.json"), "fixture", "fx")
+        got = s.kubectl_json("get", "events.events.k8s.io", "fixture", "-n", "fx")
+        assert got["apiVersion"] == "events.k8s.io/v1", got
+        for new, old in [("regarding", "involvedObject"), ("note", "message"),
+                         ("reportingController", "reportingComponent"),
+                         ("deprecatedSource", "source"),
+                         ("deprecatedFirstTimestamp", "firstTimestamp"),
+                         ("deprecatedLastTimestamp", "lastTimestamp"),
+                         ("deprecatedCount", "count"), ("related", "related"),
+                         ("reportingInstance", "reportingInstance"), ("eventTime", "eventTime"),
+                         ("series", "series"), ("action", "action"), ("reason", "reason"),
+                         ("type", "type")]:
+            assert got[new] == core[old], (new, got[new], core[old])
+        assert not {"involvedObject", "message", "source", "count"} & set(got), got
+        # The events.k8s.io fixture sets what a create through events.k8s.io/v1 must leave
+        # unset, an unknown type and a series of one: refused, as kube-apiserver does.
+        ev = _strip(_fixture("events.k8s.io.v1.Event.json"), "fixture-v1", "fx")
+        res = s.kubectl("create", "-f", "-", input=json.dumps(ev), check=False)
+        assert res.returncode != 0 and 'The Event "fixture-v1" is invalid' in res.stderr, res
+        for cause in ('series.count: Invalid value: "": should be at least 2',
+                      'type: Invalid value: "": has invalid value: typeValue',
+                      'firstTimestamp: Invalid value: "": needs to be unset',
+                      'count: Invalid value: "": needs to be unset',
+                      'source: Invalid value: "": needs to be unset'):
+            assert cause in res.stderr, (cause, res.stderr)
+        for f in ("deprecatedSource", "deprecatedFirstTimestamp", "deprecatedLastTimestamp",
+                  "deprecatedCount"):
+            del ev[f]
+        ev["type"] = "Normal"
+        ev["series"]["count"] = 2
+        s.kubectl("create", "-f", "-", input=json.dumps(ev))
+        got = s.kubectl_json("get", "events.events.k8s.io", "fixture-v1", "-n", "fx")
+        for k, v in ev.items():
+            if k != "metadata":
+                assert got[k] == v, (k, got[k], v)
+        assert got["metadata"]["labels"] == ev["metadata"]["labels"], got["metadata"]
+        got = s.kubectl_json("get", "events", "fixture-v1", "-n", "fx")
+        assert got["involvedObject"] == ev["regarding"] and got["message"] == ev["note"], got
+        assert got["reportingComponent"] == ev["reportingController"], got
+        assert got["series"] == ev["series"] and got["related"] == ev["related"], got
         # Node (cluster-scoped; kubelets create it with status).
         node = _strip(_fixture("core.v1.Node.json"), "node-a")
         s.kubectl("create", "-f", "-", input=json.dumps(node))
@@ -613,6 +655,177 @@ def test_fixture_objects_round_trip(root):
         code, body = s.request("PUT", "/api/v1/namespaces/fx/services/fixture-svc/status", got)
         assert code == 200 and body["status"] == status, (code, body)
         assert rv(body) > rv(got), body
+    finally:
+        s.stop()
+
+
+def _micro(seconds_ago):
+    t = time.time() - seconds_ago
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + ".%06dZ" % int(
+        (t % 1) * 1e6)
+
+
+def _names(body):
+    return sorted(i["metadata"]["name"] for i in body["items"])
+
+
+def test_events_core_and_events_k8s_io_are_one_store(root):
+    s = Server(root)
+    try:
+        s.kubectl("create", "namespace", "lb")
+        s.kubectl("create", "service", "loadbalancer", "web", "-n", "lb", "--tcp=80")
+        uid = s.kubectl_json("get", "svc", "web", "-n", "lb")["metadata"]["uid"]
+        v1 = "/apis/events.k8s.io/v1/namespaces/lb/events"
+        core = "/api/v1/namespaces/lb/events"
+        code, listed = s.request("GET", core)
+        assert code == 200 and listed["items"] == [], listed
+        # A watch on each version sees the writes made through the other, in its own version.
+        watches = [s.watch("%s?watch=1&timeoutSeconds=30&resourceVersion=%d" % (
+            path, rv(listed))) for path in (core, v1)]
+        # An Event as vipd's recorder (client-go's events library) writes it.
+        t0, t1 = _micro(120), _micro(15)
+        regarding = {"apiVersion": "v1", "kind": "Service", "namespace": "lb", "name": "web",
+                     "uid": uid}
+        name = "web.17f0c0ffee000000"
+        event = {"apiVersion": "events.k8s.io/v1", "kind": "Event",
+                 "metadata": {"name": name, "namespace": "lb"}, "eventTime": t0,
+                 "reportingController": "vipd.io/controller", "reportingInstance": "node-1",
+                 "action": "Allocate", "reason": "AllocationFailed", "regarding": regarding,
+                 "note": 'no available IPs in pool "public"', "type": "Warning"}
+        code, created = s.request("POST", v1, event)
+        assert code == 201, created
+        assert created["regarding"] == regarding and created["note"] == event["note"], created
+        # Go writes the deprecated struct fields even when empty.
+        assert created["deprecatedSource"] == {} and created["deprecatedFirstTimestamp"] is None
+        code, got = s.request("GET", core + "/" + name)
+        assert code == 200 and got["apiVersion"] == "v1", got
+        assert got["metadata"]["uid"] == created["metadata"]["uid"] and rv(got) == rv(created)
+        assert got["involvedObject"] == regarding and got["message"] == event["note"], got
+        assert got["reportingComponent"] == "vipd.io/controller", got
+        assert got["reportingInstance"] == "node-1" and got["eventTime"] == t0, got
+        assert got["action"] == "Allocate" and got["source"] == {}, got
+        assert got["firstTimestamp"] is None and "count" not in got and "note" not in got, got
+        # A repeat: the recorder merge-patches the series through events.k8s.io.
+        code, patched = s.request("PATCH", v1 + "/" + name,
+                                  {"series": {"count": 3, "lastObservedTime": t1}},
+                                  {"Content-Type": "application/merge-patch+json"})
+        assert code == 200 and patched["series"] == {"count": 3, "lastObservedTime": t1}, patched
+        code, got = s.request("GET", core + "/" + name)
+        assert got["series"] == {"count": 3, "lastObservedTime": t1} and rv(got) == rv(patched)
+        # count is deprecatedCount (nothing derives it); the printers read the series.
+        assert "count" not in got, got
+        out = s.kubectl("get", "events", "-n", "lb").stdout
+        assert out.split("\n")[0].split() == ["LAST", "SEEN", "TYPE", "REASON", "OBJECT",
+                                              "MESSAGE"], out
+        # LAST SEEN is series.lastObservedTime, FIRST SEEN the eventTime, COUNT series.count.
+        row = next(line for line in out.splitlines() if "AllocationFailed" in line)
+        assert re.match(r"1\ds +Warning +AllocationFailed +service/web +no available", row), out
+        wide = s.kubectl("get", "events", "-n", "lb", "-o", "wide").stdout
+        row = next(line for line in wide.splitlines() if "AllocationFailed" in line)
+        assert re.search(r"vipd.io/controller, node-1 +no available IPs in pool \"public\" +"
+                         r"2m(\d+s)? +3 +" + name, row), wide
+        shown = s.kubectl("get", "events.events.k8s.io", "-n", "lb", "-o", "wide").stdout
+        assert shown.splitlines()[1:] == wide.splitlines()[1:], (shown, wide)
+        described = s.kubectl("describe", "svc", "web", "-n", "lb").stdout
+        assert "Events:" in described and "<none>" not in described.split("Events:")[1], \
+            described
+        line = next(x for x in described.splitlines() if "AllocationFailed" in x)
+        assert re.match(r" +Warning +AllocationFailed +1\ds \(x3 over 2m(\d+s)?\) +"
+                        r"vipd.io/controller +no available IPs in pool \"public\"$", line), \
+            described
+        # A core Event, as an old recorder writes it, read through events.k8s.io.
+        legacy = {"apiVersion": "v1", "kind": "Event",
+                  "metadata": {"name": "web.legacy", "namespace": "lb"},
+                  "involvedObject": {"apiVersion": "v1", "kind": "ConfigMap", "namespace": "lb",
+                                     "name": "web"},
+                  "reason": "Touched", "message": "written the old way",
+                  "source": {"component": "legacy-controller", "host": "node-2"},
+                  "firstTimestamp": t0[:19] + "Z", "lastTimestamp": t1[:19] + "Z", "count": 2,
+                  "type": "Normal"}
+        s.kubectl("create", "-f", "-", input=json.dumps(legacy))
+        code, got = s.request("GET", v1 + "/web.legacy")
+        assert code == 200 and got["apiVersion"] == "events.k8s.io/v1", got
+        assert got["regarding"] == legacy["involvedObject"], got
+        assert got["note"] == legacy["message"] and got["deprecatedSource"] == legacy["source"]
+        assert got["deprecatedFirstTimestamp"] == legacy["firstTimestamp"], got
+        assert got["deprecatedLastTimestamp"] == legacy["lastTimestamp"], got
+        assert got["deprecatedCount"] == 2 and got["eventTime"] is None, got
+        assert "reportingController" not in got and "involvedObject" not in got, got
+        # kubectl describe selects by involvedObject (kind, name, namespace, uid).
+        described = s.kubectl("describe", "svc", "web", "-n", "lb").stdout
+        assert "Touched" not in described and "AllocationFailed" in described, described
+        # Field selectors: the core labels on core, regarding.* and reportingController on
+        # events.k8s.io; `source` falls back to the reporting controller.
+        for path, selector, want in [
+                (core, "involvedObject.kind=Service", [name]),
+                (core, "involvedObject.name=web,involvedObject.uid=" + uid, [name]),
+                (core, "source=vipd.io/controller", [name]),
+                (core, "source=legacy-controller", ["web.legacy"]),
+                (core, "reportingComponent=vipd.io/controller", [name]),
+                (core, "type!=Warning", ["web.legacy"]),
+                (v1, "regarding.kind=ConfigMap,regarding.name=web", ["web.legacy"]),
+                (v1, "reportingController=vipd.io/controller", [name]),
+                (v1, "regarding.uid=" + uid, [name])]:
+            code, body = s.request("GET", path + "?fieldSelector=" + urllib.parse.quote(
+                selector))
+            assert code == 200 and _names(body) == want, (path, selector, body)
+        code, body = s.request("GET", v1 + "?fieldSelector=involvedObject.name%3Dweb")
+        assert code == 400 and "field label not supported: involvedObject.name" in \
+            body["message"], body
+        # One name, uid and resourceVersion: a name taken through one version is taken.
+        code, body = s.request("POST", core, dict(legacy, metadata={"name": name}))
+        assert code == 409 and body["message"] == 'events "%s" already exists' % name, body
+        # The REST storage is the core one: errors name `events`, Invalid the core kind.
+        code, body = s.request("GET", v1 + "/nothing")
+        assert code == 404 and body["message"] == 'events "nothing" not found', body
+        assert body["details"] == {"name": "nothing", "kind": "events"}, body
+        # events.k8s.io/v1 validates strictly (and keeps most fields immutable); core does
+        # not.
+        bad = dict(event, metadata={"name": "bad"}, type="Odd")
+        del bad["reportingController"]
+        code, body = s.request("POST", v1, bad)
+        assert code == 422 and body["message"].startswith('Event "bad" is invalid: ['), body
+        assert {(c["field"], c["reason"]) for c in body["details"]["causes"]} >= {
+            ("reportingController", "FieldValueRequired"),
+            ("type", "FieldValueInvalid")}, body
+        code, body = s.request("PATCH", v1 + "/" + name, {"note": "rewritten"},
+                               {"Content-Type": "application/merge-patch+json"})
+        assert code == 422 and body["message"] == (
+            'Event "%s" is invalid: message: Invalid value: "rewritten": field is immutable'
+            % name), body
+        code, body = s.request("PATCH", core + "/" + name, {"message": "rewritten"},
+                               {"Content-Type": "application/merge-patch+json"})
+        assert code == 200 and body["message"] == "rewritten", body
+        s.kubectl("delete", "events.events.k8s.io", "web.legacy", "-n", "lb")
+        code, _ = s.request("GET", core + "/web.legacy")
+        assert code == 404
+        seen = []
+        for resp, c in watches:
+            seen.append(read_events(resp, 5))
+            c.close()
+        core_seen, v1_seen = seen
+        want = [("ADDED", name), ("MODIFIED", name), ("ADDED", "web.legacy"),
+                ("MODIFIED", name), ("DELETED", "web.legacy")]
+        for evs in seen:
+            assert [(e["type"], e["object"]["metadata"]["name"]) for e in evs] == want, evs
+        assert [e["object"]["metadata"]["resourceVersion"] for e in core_seen] == [
+            e["object"]["metadata"]["resourceVersion"] for e in v1_seen]
+        assert all(e["object"]["apiVersion"] == "v1" and "involvedObject" in e["object"]
+                   for e in core_seen), core_seen
+        assert all(e["object"]["apiVersion"] == "events.k8s.io/v1" and "regarding" in
+                   e["object"] for e in v1_seen), v1_seen
+        assert core_seen[0]["object"]["message"] == event["note"], core_seen[0]
+        assert v1_seen[1]["object"]["series"]["count"] == 3, v1_seen[1]
+        assert v1_seen[2]["object"]["deprecatedSource"] == legacy["source"], v1_seen[2]
+        assert v1_seen[3]["object"]["note"] == "rewritten", v1_seen[3]
+        # kubectl's own watch on core Events sees an events.k8s.io write.
+        watcher = s.background("get", "events", "-n", "lb", "-w", "--output-watch-events")
+        wait_for("the watch to start",
+                 lambda: "AllocationFailed" in open(watcher.out.name).read(), 20)
+        code, _ = s.request("POST", v1, dict(event, metadata={"name": "web.second"},
+                                             reason="IPAllocated", type="Normal"))
+        assert code == 201
+        wait_for("the ADDED event", lambda: "IPAllocated" in open(watcher.out.name).read(), 20)
     finally:
         s.stop()
 
@@ -741,6 +954,7 @@ TESTS = [test_metallb_crds_and_configuration, test_services_create_patch_apply_w
          test_rbac_service_account_token_forbidden_and_can_i,
          test_pagination_and_resource_versions, test_watch_expired_bookmarks_and_resume,
          test_drop_watches_and_resume_without_relist, test_fixture_objects_round_trip,
+         test_events_core_and_events_k8s_io_are_one_store,
          test_restart_keeps_cluster_objects_and_versions,
          test_bad_requests_get_status_errors_and_finalizers]
 

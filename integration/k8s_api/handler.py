@@ -376,7 +376,7 @@ class Handler(BaseHTTPRequestHandler):
     def _get(self, res, ctx, ns, name, sub, params, raw):
         obj = ctx.store.get(res.key, ns, name)
         if obj is None:
-            raise errors.not_found(res.plural, res.group, name)
+            raise errors.not_found(res.stored_as.plural, res.stored_as.group, name)
         obj = ops.versioned(res, ctx.version, obj)
         if self._wants_table():
             obj = tables.table(res, ctx.version, [obj], {"resourceVersion": obj["metadata"][

@@ -6,7 +6,7 @@ import copy
 import json
 import random
 
-from . import errors, managed, patch as patches, shapes, strategies
+from . import errors, events, managed, patch as patches, shapes, strategies
 from .resources import resource_from_crd
 from .util import meta, rfc3339
 
@@ -34,9 +34,11 @@ class Ctx:
 
 def versioned(res, ctx_version, obj):
     """obj as served at a version: custom resources carry the requested apiVersion (the
-    `None` conversion strategy)."""
+    `None` conversion strategy); Events are converted to the group's version."""
     if obj is None:
         return None
+    if events.is_event(res):
+        return events.serve(res.group, obj)
     if res.crd:
         out = dict(obj)
         out["apiVersion"] = res.api_version(ctx_version)
@@ -136,27 +138,35 @@ def _namespace_ok(ctx, ns, name):
 
 
 def create(res, ctx, ns, body, internal=False, managed_fields=None):
+    q = res.stored_as
     _check_body(res, ctx, body, ns)
     m = body["metadata"]
     if not m.get("name") and m.get("generateName"):
         m["name"] = m["generateName"] + "".join(random.choice(_NAME_CHARS) for _ in range(5))
     errs = strategies.validate_name(res, body)
     if errs:
-        raise errors.invalid(res.kind, res.group, m.get("name", ""), errs)
+        raise errors.invalid(res.kind, q.group, m.get("name", ""), errs)
     with ctx.store.cond:
         if res.namespaced and not internal:
             _namespace_ok(ctx, ns, m["name"])
         if ctx.store.get(res.key, ns if res.namespaced else "", m["name"]) is not None:
-            raise errors.already_exists(res.plural, res.group, m["name"])
+            raise errors.already_exists(q.plural, q.group, m["name"])
         errs = strategies.prepare_create(res, body, ctx)
         if errs:
-            raise errors.invalid(res.kind, res.group, m["name"], errs)
+            raise errors.invalid(res.kind, q.group, m["name"], errs)
+        if events.is_event(res):  # the fields the version knows, zero values left out
+            body = events.view(res.group, events.to_storage(res.group, body))
         if managed_fields is None:
             managed_fields = managed.record_update(None, body, ctx.manager, body["apiVersion"],
                                                    None, None if res.crd else res.kind)
         body["metadata"]["managedFields"] = managed_fields
         if not body["metadata"]["managedFields"]:
             del body["metadata"]["managedFields"]
+        if events.is_event(res):
+            body = events.to_storage(res.group, body)
+            errs = events.validate(res.group, body)
+            if errs:
+                raise errors.invalid(res.kind, q.group, m["name"], errs)
         obj = _commit(res, ctx, "ADDED", body, None)
         if res.key == NS_KEY and not ctx.dry_run:
             _populate_namespace(ctx, m["name"])
@@ -184,7 +194,12 @@ def _comparable(obj):
 
 def _finish_update(res, ctx, ns, name, old, new, sub, managed_fields=None):
     """Common tail of PUT and PATCH: strategy, ownership, finalizers, commit."""
-    errs = strategies.prepare_update(res, new, old, sub, ctx)
+    q = res.stored_as
+    base = old  # old as the request's version sees it
+    if events.is_event(res):
+        new = events.view(res.group, events.to_storage(res.group, new))
+        base = events.view(res.group, old)
+    errs = strategies.prepare_update(res, new, base, sub, ctx)
     om, nm = old["metadata"], new["metadata"]
     if om.get("deletionTimestamp"):
         added = set(nm.get("finalizers") or []) - set(om.get("finalizers") or [])
@@ -193,10 +208,16 @@ def _finish_update(res, ctx, ns, name, old, new, sub, managed_fields=None):
                          "object is being deleted, found new finalizers %s" % json.dumps(
                              sorted(added)), "FieldValueForbidden"))
     if errs:
-        raise errors.invalid(res.kind, res.group, name, errs)
+        raise errors.invalid(res.kind, q.group, name, errs)
     if managed_fields is None:
-        managed_fields = managed.record_update(old, new, ctx.manager, new["apiVersion"], sub,
+        managed_fields = managed.record_update(base, new, ctx.manager, new["apiVersion"], sub,
                                                None if res.crd else res.kind)
+    if events.is_event(res):
+        new = events.to_storage(res.group, new)
+        nm = new["metadata"]
+        errs = events.validate(res.group, new, old)
+        if errs:
+            raise errors.invalid(res.kind, q.group, name, errs)
     if managed_fields:
         nm["managedFields"] = managed_fields
     else:
@@ -219,17 +240,18 @@ def update(res, ctx, ns, name, body, sub=None):
         raise errors.bad_request("the name of the object (%s) does not match the name on the "
                                  "URL (%s)" % (m["name"], name))
     m["name"] = name
+    q = res.stored_as
     with ctx.store.cond:
         old = ctx.store.get(res.key, ns, name)
         if old is None:
             if res.create_on_update and sub is None:
                 m.pop("resourceVersion", None)
                 return create(res, ctx, ns, body)
-            raise errors.not_found(res.plural, res.group, name)
+            raise errors.not_found(q.plural, q.group, name)
         rv = m.get("resourceVersion")
         if rv:
             if rv != old["metadata"]["resourceVersion"]:
-                raise errors.conflict(res.plural, res.group, name)
+                raise errors.conflict(q.plural, q.group, name)
         elif not res.unconditional_update:
             raise errors.invalid(res.kind, res.group, name, [(
                 "metadata.resourceVersion", None, "must be specified for an update",
@@ -254,12 +276,13 @@ def patch(res, ctx, ns, name, content_type, body, sub=None):
             raise errors.bad_request("error decoding YAML: this server accepts the JSON form of "
                                      "apply patches only: %s" % e)
         raise errors.bad_request("error decoding patch: %s" % e)
+    q = res.stored_as
     with ctx.store.cond:
         old = ctx.store.get(res.key, ns, name)
         if content_type == PATCH_TYPES[3]:
             return _apply(res, ctx, ns, name, old, doc, sub)
         if old is None:
-            raise errors.not_found(res.plural, res.group, name)
+            raise errors.not_found(q.plural, q.group, name)
         current = versioned(res, ctx.version, old)
         if content_type == PATCH_TYPES[0]:
             new = patches.json_patch(current, doc)
@@ -275,12 +298,12 @@ def patch(res, ctx, ns, name, content_type, body, sub=None):
         _check_body(res, ctx, new, ns)
         nm = new["metadata"]
         if nm.get("name") != name:
-            raise errors.invalid(res.kind, res.group, name, [
+            raise errors.invalid(res.kind, q.group, name, [
                 ("metadata.name", nm.get("name"), "field is immutable")])
         # A patch that sets (or keeps) metadata.resourceVersion is conditional on it.
         if nm.get("resourceVersion") and nm["resourceVersion"] != old["metadata"][
                 "resourceVersion"]:
-            raise errors.conflict(res.plural, res.group, name)
+            raise errors.conflict(q.plural, q.group, name)
         return _finish_update(res, ctx, ns, name, old, copy.deepcopy(new), sub)
 
 
@@ -299,17 +322,18 @@ def _apply(res, ctx, ns, name, old, doc, sub):
     dm["name"] = name
     force = ctx.params.get("force") in ("true", "1")
     kind = None if res.crd else res.kind
+    q = res.stored_as
     if old is None:
         if sub:
-            raise errors.not_found(res.plural, res.group, name)
-        obj, mf = managed.apply({}, doc, ctx.manager, force, doc["apiVersion"], None, kind, res)
+            raise errors.not_found(q.plural, q.group, name)
+        obj, mf = managed.apply({}, doc, ctx.manager, force, doc["apiVersion"], None, kind, q)
         return create(res, ctx, ns, obj, managed_fields=mf)
     rv = dm.get("resourceVersion")
     if rv and rv != old["metadata"]["resourceVersion"]:
-        raise errors.conflict(res.plural, res.group, name)
+        raise errors.conflict(q.plural, q.group, name)
     current = versioned(res, ctx.version, old)
     new, mf = managed.apply(current, doc, ctx.manager, force, doc["apiVersion"], sub, kind,
-                            res)
+                            q)
     new["metadata"]["resourceVersion"] = old["metadata"]["resourceVersion"]
     return _finish_update(res, ctx, ns, name, old, new, sub, managed_fields=mf)
 
@@ -326,18 +350,19 @@ def _status_success(res, obj):
 
 def delete(res, ctx, ns, name, options):
     options = options if isinstance(options, dict) else {}
+    q = res.stored_as
     with ctx.store.cond:
         old = ctx.store.get(res.key, ns, name)
         if old is None:
-            raise errors.not_found(res.plural, res.group, name)
+            raise errors.not_found(q.plural, q.group, name)
         pre = options.get("preconditions") or {}
         om = old["metadata"]
         if pre.get("uid") and pre["uid"] != om.get("uid"):
-            raise errors.conflict(res.plural, res.group, name, "Precondition failed: UID in "
+            raise errors.conflict(q.plural, q.group, name, "Precondition failed: UID in "
                                   "precondition: %s, UID in object meta: %s" % (
                                       pre["uid"], om.get("uid")))
         if pre.get("resourceVersion") and pre["resourceVersion"] != om.get("resourceVersion"):
-            raise errors.conflict(res.plural, res.group, name, "Precondition failed: "
+            raise errors.conflict(q.plural, q.group, name, "Precondition failed: "
                                   "ResourceVersion in precondition: %s, ResourceVersion in "
                                   "object meta: %s" % (pre["resourceVersion"],
                                                        om.get("resourceVersion")))
@@ -359,7 +384,7 @@ def delete(res, ctx, ns, name, options):
         last = _delete_now(res, ctx, copy.deepcopy(old), old)
         if res.crd or res.key in RETURNS_OBJECT_ON_DELETE:
             return 200, versioned(res, ctx.version, last)
-        return 200, _status_success(res, last)
+        return 200, _status_success(q, last)
 
 
 def _delete_now(res, ctx, last, prev):

@@ -7,6 +7,8 @@ short names, subresources) and the storage strategy flags the handlers consult.
 import re
 import threading
 
+from . import events
+
 RW = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
 SUB_RW = ["get", "patch", "update"]
 
@@ -16,7 +18,7 @@ class Resource:
                  verbs=RW, status=False, categories=(), list_kind=None, subresources=None,
                  create_on_update=False, unconditional_update=True, generation=False,
                  name_rule="dns1123subdomain", field_labels=(), status_resets_meta=True,
-                 crd=None, printer_columns=None, schemas=None):
+                 crd=None, printer_columns=None, schemas=None, storage=None):
         self.group = group
         self.versions = list(versions)  # served, in discovery (priority) order
         self.plural = plural
@@ -35,17 +37,30 @@ class Resource:
         self.unconditional_update = unconditional_update
         self.generation = generation
         self.name_rule = name_rule
-        self.field_labels = set(field_labels) | {"metadata.name", "metadata.namespace"}
+        # field label -> the field it selects in the stored object
+        labels = field_labels if isinstance(field_labels, dict) else {
+            f: f for f in field_labels}
+        self.field_labels = dict(labels, **{f: f for f in ("metadata.name",
+                                                           "metadata.namespace")})
         # Only Service keeps metadata changes sent to /status (its status strategy resets spec
         # alone); the others use ResetObjectMetaForStatus.
         self.status_resets_meta = status_resets_meta
         self.crd = crd  # name of the CRD that registered this resource
         self.printer_columns = printer_columns or {}  # version -> additionalPrinterColumns
         self.schemas = schemas or {}  # version -> openAPIV3Schema (for defaulting)
+        # Another resource whose objects this one serves (events.k8s.io Events are the core
+        # Events): one store, and that resource's name in errors, as its REST storage has.
+        self.storage = storage
 
     @property
     def key(self):
-        return (self.group, self.plural)
+        """Where the objects are stored."""
+        return self.storage.key if self.storage else (self.group, self.plural)
+
+    @property
+    def stored_as(self):
+        """The resource errors name (the REST storage's qualified resource)."""
+        return self.storage or self
 
     def api_version(self, version):
         return version if not self.group else "%s/%s" % (self.group, version)
@@ -59,10 +74,9 @@ class Resource:
 
 def _builtin():
     core = ""
-    ev_fields = ("involvedObject.kind", "involvedObject.namespace", "involvedObject.name",
-                 "involvedObject.uid", "involvedObject.apiVersion",
-                 "involvedObject.resourceVersion", "involvedObject.fieldPath", "reason",
-                 "reportingComponent", "source", "type")
+    # Core Events skip the strict name rules (legacy validation): path segment names only.
+    core_events = Resource(core, ["v1"], "events", "Event", True, ["ev"], create_on_update=True,
+                           name_rule="path", field_labels=events.CORE_FIELD_LABELS)
     return [
         Resource(core, ["v1"], "namespaces", "Namespace", False, ["ns"],
                  verbs=["create", "delete", "get", "list", "patch", "update", "watch"],
@@ -84,13 +98,9 @@ def _builtin():
                                "status.podIP", "status.nominatedNodeName")),
         Resource(core, ["v1"], "serviceaccounts", "ServiceAccount", True, ["sa"],
                  subresources={"token": ["create"]}),
-        Resource(core, ["v1"], "events", "Event", True, ["ev"], create_on_update=True,
-                 field_labels=ev_fields),
-        Resource("events.k8s.io", ["v1"], "events", "Event", True, ["ev"],
-                 create_on_update=True,
-                 field_labels=("regarding.kind", "regarding.namespace", "regarding.name",
-                               "regarding.uid", "regarding.apiVersion", "reason",
-                               "reportingController", "type")),
+        core_events,
+        Resource(events.GROUP, ["v1"], "events", "Event", True, ["ev"], create_on_update=True,
+                 field_labels=events.V1_FIELD_LABELS, storage=core_events),
         Resource("discovery.k8s.io", ["v1"], "endpointslices", "EndpointSlice", True,
                  generation=True),
         Resource("coordination.k8s.io", ["v1"], "leases", "Lease", True),

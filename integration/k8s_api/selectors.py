@@ -140,8 +140,9 @@ def _unescape(text):
 
 def field_value(obj, path):
     """The string a field label selects: a dotted path into the object."""
-    if path == "source":  # core Event: source.component
-        return str(((obj.get("source") or {}).get("component")) or "")
+    if path == "source":  # core Event: source.component, else the reporting controller
+        return str(((obj.get("source") or {}).get("component")) or obj.get(
+            "reportingComponent") or "")
     cur = obj
     for part in path.split("."):
         if not isinstance(cur, dict):
@@ -155,6 +156,8 @@ def field_value(obj, path):
 
 
 class FieldSelector:
+    """allowed: {field label: the field it selects in the stored object}."""
+
     def __init__(self, text, allowed):
         self.reqs = []
         if not text:
@@ -168,7 +171,7 @@ class FieldSelector:
             field, op, value = m.group(1), m.group(2), _unescape(m.group(3))
             if field not in allowed:
                 raise bad_request("field label not supported: %s" % field)
-            self.reqs.append((field, "!=" if op == "!=" else "=", value))
+            self.reqs.append((allowed[field], "!=" if op == "!=" else "=", value))
 
     def empty(self):
         return not self.reqs

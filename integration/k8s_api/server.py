@@ -7,11 +7,11 @@ import sys
 import threading
 from http.server import ThreadingHTTPServer
 
-from . import certs, ops
+from . import certs, events, ops
 from .auth import Authenticator, Authorizer, User, bootstrap_rbac
 from .handler import Handler
 from .resources import Registry, resource_from_crd
-from .store import Store
+from .store import Store, obj_key
 
 BOOT_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 
@@ -72,6 +72,10 @@ class ApiServer:
         self.httpd = None
         self._stop = threading.Event()
         if self.store.load():
+            # State saved before Events were one store keeps events.k8s.io Events apart.
+            for obj in self.store.objects.pop((events.GROUP, "events"), {}).values():
+                stored = events.to_storage(events.GROUP, obj)
+                self.store.objects[("", "events")].setdefault(obj_key(stored), stored)
             for crd in self.store.items(ops.CRD_KEY):
                 self.registry.set_crd(crd["metadata"]["name"], resource_from_crd(crd))
         else:

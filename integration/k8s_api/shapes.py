@@ -25,6 +25,9 @@ SERVICE_PORT = {"name": STR, "protocol": STR, "appProtocol": STR, "port": INT,
 RULE = {"verbs": STRLIST, "apiGroups": STRLIST, "resources": STRLIST,
         "resourceNames": STRLIST, "nonResourceURLs": STRLIST}
 SUBJECT = {"kind": STR, "apiGroup": STR, "name": STR, "namespace": STR}
+OBJREF = {"kind": STR, "namespace": STR, "name": STR, "uid": STR, "apiVersion": STR,
+          "resourceVersion": STR, "fieldPath": STR}
+EVENT_SOURCE = {"component": STR, "host": STR}
 
 KINDS = {
     "Service": {"spec": {"ports": ("list", SERVICE_PORT), "selector": STRMAP,
@@ -63,8 +66,17 @@ KINDS = {
         "versions": ("list", {"name": STR, "served": BOOL, "storage": BOOL,
                               "schema": {}, "subresources": {},
                               "additionalPrinterColumns": OBJLIST})}},
-    "Event": {"involvedObject": {}, "regarding": {}, "count": INT, "message": STR,
-              "reason": STR, "type": STR, "note": STR},
+    "Event": {"involvedObject": OBJREF, "reason": STR, "message": STR,
+              "source": EVENT_SOURCE, "firstTimestamp": STR, "lastTimestamp": STR,
+              "count": INT, "type": STR, "eventTime": STR,
+              "series": {"count": INT, "lastObservedTime": STR}, "action": STR,
+              "related": OBJREF, "reportingComponent": STR, "reportingInstance": STR},
+    "events.k8s.io/Event": {
+        "eventTime": STR, "series": {"count": INT, "lastObservedTime": STR},
+        "reportingController": STR, "reportingInstance": STR, "action": STR, "reason": STR,
+        "regarding": OBJREF, "related": OBJREF, "note": STR, "type": STR,
+        "deprecatedSource": EVENT_SOURCE, "deprecatedFirstTimestamp": STR,
+        "deprecatedLastTimestamp": STR, "deprecatedCount": INT},
 }
 
 
@@ -128,6 +140,7 @@ def check(res, version, body):
     if "metadata" in body:
         _check(res.kind, version, "metadata", body["metadata"], META)
     if not res.crd:
-        for field, shape in KINDS.get(res.kind, {}).items():
+        kind = KINDS.get("%s/%s" % (res.group, res.kind)) or KINDS.get(res.kind, {})
+        for field, shape in kind.items():
             if field in body:
                 _check(res.kind, version, field, body[field], shape)

@@ -102,8 +102,6 @@ def prepare_create(res, obj, ctx):
         spec.setdefault("priority", 0)
     elif kind == "CustomResourceDefinition":
         errs += crd_prepare(obj, ctx)
-    elif kind == "Event" and res.group == "":
-        obj.setdefault("involvedObject", {})
     return errs
 
 

@@ -4,6 +4,7 @@ printers produce for the built-in kinds, and additionalPrinterColumns for custom
 import json
 import re
 
+from . import events
 from .util import age, parse_time
 
 
@@ -138,28 +139,26 @@ def _binding_row(o):
 
 
 def _event_row(o):
-    core = "involvedObject" in o or "source" in o or "lastTimestamp" in o
-    if core:
-        inv = o.get("involvedObject") or {}
-        last = o.get("lastTimestamp") or o.get("eventTime") or \
-            o["metadata"].get("creationTimestamp")
-        first = o.get("firstTimestamp") or o.get("eventTime")
-        src = o.get("source") or {}
-        source = src.get("component", "") + (", " + src["host"] if src.get("host") else "")
-        count = o.get("count") or ((o.get("series") or {}).get("count")) or 1
-        field_path = inv.get("fieldPath", "")
-    else:
-        inv = o.get("regarding") or {}
-        last = ((o.get("series") or {}).get("lastObservedTime") or o.get("eventTime")
-                or o.get("deprecatedLastTimestamp") or o["metadata"].get("creationTimestamp"))
-        first = o.get("deprecatedFirstTimestamp") or o.get("eventTime")
-        source = o.get("reportingController", "")
-        count = (o.get("series") or {}).get("count") or o.get("deprecatedCount") or 1
-        field_path = inv.get("fieldPath", "")
-    obj = "%s/%s" % (str(inv.get("kind", "")).lower(), inv.get("name", ""))
-    return [age(last) if last else "<unknown>", o.get("type", ""), o.get("reason", ""), obj,
-            field_path, source, o.get("message", o.get("note", "")),
-            age(first) if first else "<unknown>", count, o["metadata"]["name"]]
+    """printEvent of pkg/printers/internalversion, on the core form of either version."""
+    e = events.core_form(o)
+    first = age(e["firstTimestamp"]) if e.get("firstTimestamp") else age(e.get("eventTime"))
+    last = age(e["lastTimestamp"]) if e.get("lastTimestamp") else first
+    count = e.get("count", 0)
+    series = e.get("series")
+    if series is not None:
+        last = age(series.get("lastObservedTime"))
+        count = series.get("count", 0)
+    elif not count:
+        count = 1  # singleton events have no count in the new API
+    inv = e["involvedObject"]
+    kind = str(inv.get("kind", "")).lower()
+    target = "%s/%s" % (kind, inv["name"]) if inv.get("name") else kind
+    src = e.get("source") or {}
+    component = src.get("component") or e.get("reportingComponent", "")
+    instance = src.get("host") or e.get("reportingInstance", "")
+    source = component + (", " + instance if instance else "")
+    return [last, e.get("type", ""), e.get("reason", ""), target, inv.get("fieldPath", ""),
+            source, e.get("message", "").strip(), first, count, e["metadata"]["name"]]
 
 
 def _lease_holder(o):
