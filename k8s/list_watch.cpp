@@ -67,23 +67,25 @@ ListWatch::ListWatch(asio::any_io_executor executor, Client& client, TimerClock&
       options_(options),
       jitter_(options.jitter_seed) {}
 
-ListWatch::~ListWatch() {
-  *alive_ = false;
-  stop();
-}
+ListWatch::~ListWatch() { *alive_ = false; }  // wake_ goes too: its wait ends, and the loop
 
 void ListWatch::start() {
   if (running_) return;
   running_ = true;
-  asio::co_spawn(executor_, run(),
-                 asio::bind_cancellation_slot(stop_.slot(),
-                                              log_failure("list/watch " + collection_.describe())));
+  // A timer that never expires is the stop event: stop() (or destruction) cancels it, and the
+  // `||` below then cancels the loop. No cancellation_signal outlives or is outlived by the loop.
+  wake_ = std::make_unique<asio::steady_timer>(executor_, asio::steady_timer::time_point::max());
+  asio::co_spawn(executor_, supervise(), log_failure("list/watch " + collection_.describe()));
 }
 
 void ListWatch::stop() {
   if (!running_) return;
   running_ = false;
-  stop_.emit(asio::cancellation_type::terminal);
+  wake_->cancel();
+}
+
+asio::awaitable<void> ListWatch::supervise() {
+  co_await (run() || wake_->async_wait(asio::as_tuple(asio::use_awaitable)));
 }
 
 std::string ListWatch::target(bool watching, const std::string& continue_token) const {

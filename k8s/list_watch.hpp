@@ -80,6 +80,7 @@ class ListWatch {
   const Collection& collection() const { return collection_; }
 
  private:
+  asio::awaitable<void> supervise();
   asio::awaitable<void> run();
   asio::awaitable<Result<void>> list();
   asio::awaitable<Result<void>> watch();
@@ -97,7 +98,7 @@ class ListWatch {
   int failures_in_a_row_ = 0;
   std::mt19937_64 jitter_;
   ListWatchCounts counts_;
-  asio::cancellation_signal stop_;
+  std::unique_ptr<asio::steady_timer> wake_;  // never expires: the stop event
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   bool running_ = false;
 };

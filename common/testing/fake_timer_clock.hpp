@@ -3,6 +3,10 @@
 // from deadline to deadline and calls each due timer's callback at its own deadline, so a
 // callback that re-arms a timer sees the time it would have seen for real. Test-only target;
 // the daemon never links it.
+// Unlike SteadyTimerClock, whose pending callbacks belong to the io_context, a pending callback
+// here belongs to its timer: a coroutine waiting on one (sleep_until) when its io_context is
+// destroyed without running again is never freed (LeakSanitizer says so). Let the loop finish
+// its work, or cancel the waits, before destroying it.
 
 #include <cstdint>
 #include <map>
