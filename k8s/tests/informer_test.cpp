@@ -358,7 +358,7 @@ TEST_F(InformerTest, RepeatedEventsBecomeOneSeries) {
   EXPECT_EQ(recorder.counts().repeats, 3u);
   EXPECT_EQ(recorder.counts().failures, 0u);
   // kubectl shows them, as a user would look.
-  const auto shown = server.kubectl({"get", "events.events.k8s.io", "-n", "default"});
+  const auto shown = server.kubectl({"get", "events", "-n", "default"});
   EXPECT_NE(shown.out.find("AllocationFailed"), std::string::npos) << shown.out;
 }
 
