@@ -1,5 +1,6 @@
 #include "daemon/standalone_allocation.hpp"
 
+#include "allocator/from_config.hpp"
 #include "allocator/rules.hpp"
 #include "daemon/translate.hpp"
 
@@ -9,7 +10,7 @@ Result<std::vector<Note>> StandaloneAllocation::decide(const config::Config& con
                                                        const Holdings& held) {
   std::vector<Note> notes;
   allocator::Allocator next;
-  const auto pools = to_allocator_pools(config);
+  const auto pools = allocator::pools_from_config(config);
   if (auto r = next.set_pools(pools); !r) {
     return failure(Errc::kInvalidArgument, "address pools: " + r.error().message());
   }

@@ -50,32 +50,6 @@ std::vector<Family> offered_families(const allocator::ServiceRequest& request,
 
 }  // namespace
 
-std::vector<allocator::Pool> to_allocator_pools(const config::Config& config) {
-  std::vector<allocator::Pool> out;
-  for (const auto& p : config.pools) {
-    allocator::Pool pool;
-    pool.name = p.name;
-    for (const auto& block : p.addresses) {
-      if (block.is_cidr) {
-        pool.addresses.emplace_back(
-            Prefix::make(block.range.first(), block.widest_prefix_length()).value());
-      } else {
-        pool.addresses.emplace_back(block.range);
-      }
-    }
-    pool.auto_assign = p.auto_assign;
-    pool.avoid_buggy_ips = p.avoid_buggy_ips;
-    if (p.service_allocation) {
-      pool.namespaces = p.service_allocation->namespaces;
-      pool.namespace_selectors = p.service_allocation->namespace_selectors;
-      pool.service_selectors = p.service_allocation->service_selectors;
-      pool.priority = p.service_allocation->priority;
-    }
-    out.push_back(std::move(pool));
-  }
-  return out;
-}
-
 allocator::ServiceRequest to_request(const config::StandaloneService& service,
                                      const config::Config& config,
                                      const std::vector<allocator::Pool>& pools) {

@@ -1,7 +1,7 @@
 #pragma once
-// Translations between the configuration model and the modules that act on it: pools and
-// standalone services into allocator terms, a configured BGP peer into the speaker's
-// PeerConfig, and a planned route table into the speaker's RouteSet.
+// Translations between the configuration model and the modules that act on it: standalone
+// services into allocator requests (pools: allocator/from_config.hpp), a configured BGP peer
+// into the speaker's PeerConfig, and a planned route table into the speaker's RouteSet.
 //
 // Responsible for: the defaults vipd applies where MetalLB's configuration is silent (hold
 // time 90 s, TTL 1 toward a directly connected eBGP peer, one address family per session
@@ -23,13 +23,11 @@
 
 namespace vipd::daemon {
 
-std::vector<allocator::Pool> to_allocator_pools(const config::Config& config);
-
 // The allocation request of a standalone service: its listed addresses (which decide its
 // families), or addresses from its pool (or any pool that may serve it) under its
 // ip-family-policy and ip-families, by Kubernetes' rules: the default policy is
 // PreferDualStack, the default families those the candidate pools offer, IPv4 first. `pools`
-// is to_allocator_pools(config), computed once by the caller for every service.
+// is allocator::pools_from_config(config), computed once by the caller for every service.
 allocator::ServiceRequest to_request(const config::StandaloneService& service,
                                      const config::Config& config,
                                      const std::vector<allocator::Pool>& pools);

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "allocator/from_config.hpp"
 #include "daemon/tests/test_config.hpp"
 
 namespace vipd::daemon {
@@ -143,7 +144,7 @@ config::Config services(const std::string& pools, const std::string& service) {
 }
 
 allocator::ServiceRequest request(const config::Config& c) {
-  return to_request(c.standalone->services.at(0), c, to_allocator_pools(c));
+  return to_request(c.standalone->services.at(0), c, allocator::pools_from_config(c));
 }
 
 const std::string kV4Pool = "- {name: v4, protocol: bgp, addresses: [203.0.113.0/24]}\n";
