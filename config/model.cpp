@@ -219,6 +219,26 @@ const Pool* Config::find_pool(std::string_view name) const {
   return nullptr;
 }
 
+bool Config::is_layer2(const Pool& pool) const {
+  return std::any_of(l2_advertisements.begin(), l2_advertisements.end(),
+                     [&](const L2Advertisement& ad) { return selects_pool(ad, pool); });
+}
+
+namespace {
+
+template <class Advertisement>
+bool selects(const Advertisement& ad, const Pool& pool) {
+  if (ad.pools.empty() && ad.pool_selectors.empty()) return true;
+  return std::find(ad.pools.begin(), ad.pools.end(), pool.name) != ad.pools.end() ||
+         std::any_of(ad.pool_selectors.begin(), ad.pool_selectors.end(),
+                     [&](const LabelSelector& s) { return s.matches(pool.labels); });
+}
+
+}  // namespace
+
+bool selects_pool(const BgpAdvertisement& ad, const Pool& pool) { return selects(ad, pool); }
+bool selects_pool(const L2Advertisement& ad, const Pool& pool) { return selects(ad, pool); }
+
 std::optional<Community> Config::resolve_community(std::string_view text) const {
   if (const auto it = communities.find(text); it != communities.end()) return it->second;
   if (auto c = Community::parse(text)) return c.value();

@@ -228,9 +228,18 @@ struct Config {
   std::optional<Standalone> standalone;
 
   const Pool* find_pool(std::string_view name) const;
+  // Whether an L2Advertisement selects the pool: a layer-2 pool (a ConfigMap `protocol:
+  // layer2` pool has its own L2Advertisement).
+  bool is_layer2(const Pool& pool) const;
   // A community written in an advertisement: an alias, else a literal value.
   std::optional<Community> resolve_community(std::string_view text) const;
   friend bool operator==(const Config&, const Config&) = default;
 };
+
+// MetalLB (setBGPAdvertisementsToPools, and the same for layer 2): an advertisement selects the
+// pools it names plus the pools whose labels one of its pool selectors matches; neither given
+// means every pool.
+bool selects_pool(const BgpAdvertisement& ad, const Pool& pool);
+bool selects_pool(const L2Advertisement& ad, const Pool& pool);
 
 }  // namespace vipd::config

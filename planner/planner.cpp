@@ -82,14 +82,6 @@ bool names(const std::vector<std::string>& list, std::string_view name) {
   return std::find(list.begin(), list.end(), name) != list.end();
 }
 
-// MetalLB (setBGPAdvertisementsToPools, and the same for layer 2): the pools named plus the
-// pools whose labels a pool selector matches; neither given means every pool.
-template <class Advertisement>
-bool selects_pool(const Advertisement& ad, const config::Pool& pool) {
-  if (ad.pools.empty() && ad.pool_selectors.empty()) return true;
-  return names(ad.pools, pool.name) || any_matches(ad.pool_selectors, pool.labels);
-}
-
 bool holds(const config::Pool& pool, const IpAddress& address) {
   return std::any_of(pool.addresses.begin(), pool.addresses.end(),
                      [&](const config::AddressBlock& b) { return b.range.contains(address); });
@@ -250,13 +242,11 @@ class Planner {
                                               Ads& ads) const {
     Ads for_pool;
     for (const auto& ad : config_.bgp_advertisements) {
-      if (selects_pool(ad, pool)) for_pool.push_back(&ad);
+      if (config::selects_pool(ad, pool)) for_pool.push_back(&ad);
     }
     if (for_pool.empty()) {
       // MetalLB announces such a pool by layer 2 only (its BGP handler answers "notOwner").
-      const bool layer2 =
-          std::any_of(config_.l2_advertisements.begin(), config_.l2_advertisements.end(),
-                      [&](const config::L2Advertisement& ad) { return selects_pool(ad, pool); });
+      const bool layer2 = config_.is_layer2(pool);
       return Refusal{Reason::kNoMatchingAdvertisement,
                      "no BGP advertisement selects address pool " + quote(pool.name) +
                          (layer2 ? " (it is announced by layer 2)" : "")};

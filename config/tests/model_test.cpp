@@ -103,5 +103,33 @@ TEST(Pool, SizesPerFamilySaturate) {
   EXPECT_EQ(p.size(Family::kV4), u128{11});
 }
 
+// MetalLB's pool selection by advertisements: named pools, pools whose labels a selector
+// matches, and every pool when neither is given; a layer-2 pool is one an L2Advertisement selects.
+TEST(Advertisement, SelectsPoolsByNameSelectorOrAll) {
+  Pool web{.name = "web", .labels = {{"tier", "front"}}};
+  Pool db{.name = "db", .labels = {{"tier", "back"}}};
+  BgpAdvertisement every;
+  EXPECT_TRUE(selects_pool(every, web));
+  EXPECT_TRUE(selects_pool(every, db));
+  BgpAdvertisement named{.pools = {"db"}};
+  EXPECT_FALSE(selects_pool(named, web));
+  EXPECT_TRUE(selects_pool(named, db));
+  L2Advertisement by_label{.pool_selectors = {LabelSelector{{{"tier", "front"}}, {}}}};
+  EXPECT_TRUE(selects_pool(by_label, web));
+  EXPECT_FALSE(selects_pool(by_label, db));
+  L2Advertisement both{.pools = {"db"}, .pool_selectors = {LabelSelector{{{"tier", "front"}}, {}}}};
+  EXPECT_TRUE(selects_pool(both, web));
+  EXPECT_TRUE(selects_pool(both, db));
+
+  Config c;
+  c.pools = {web, db};
+  EXPECT_FALSE(c.is_layer2(web));
+  c.bgp_advertisements = {every};
+  EXPECT_FALSE(c.is_layer2(web));
+  c.l2_advertisements = {by_label};
+  EXPECT_TRUE(c.is_layer2(web));
+  EXPECT_FALSE(c.is_layer2(db));
+}
+
 }  // namespace
 }  // namespace vipd::config
