@@ -50,6 +50,8 @@ class Parser {
   }
 
   void ips(std::string_view text) {
+    // MetalLB (getDesiredLbIPs) reads an empty value as no request.
+    if (trim(text).empty()) return;
     const std::string key = annotations_.count(kAnnotationLoadBalancerIps) != 0
                                 ? kAnnotationLoadBalancerIps
                                 : "metallb.universe.tf/loadBalancerIPs";

@@ -59,6 +59,16 @@ TEST(Annotations, AtMostOneAddressPerFamily) {
   EXPECT_NE(issues(bad).find("invalid IP address \"192.0.2.300\""), std::string::npos);
 }
 
+// MetalLB reads an empty loadBalancerIPs as no request, not as an invalid address.
+TEST(Annotations, EmptyLoadBalancerIpsRequestNothing) {
+  for (const char* value : {"", " "}) {
+    const auto r = parse_service_annotations({{"metallb.io/loadBalancerIPs", value}});
+    EXPECT_TRUE(r.ok()) << issues(r);
+    EXPECT_TRUE(r.value.load_balancer_ips.empty());
+  }
+  EXPECT_FALSE(parse_service_annotations({{"metallb.io/loadBalancerIPs", ","}}).ok());
+}
+
 TEST(Annotations, RomanaRequestsAnAddressOrAllocation) {
   const auto ip =
       parse_service_annotations({{"romanaip", R"({"auto": false, "ip": "2001:db8::7"})"}});
