@@ -64,7 +64,7 @@ bool keeps_annotation(AnnotationFilter filter, std::string_view key) {
       return false;
     case AnnotationFilter::kService:
       return starts_with(key, "metallb.io/") || starts_with(key, "metallb.universe.tf/") ||
-             key == "romanaip" || key == "romanavip";
+             starts_with(key, "vipd.io/") || key == "romanaip" || key == "romanavip";
     case AnnotationFilter::kMetallb:
       return starts_with(key, "vipd.io/");
   }

@@ -42,8 +42,9 @@ std::string_view api_version(Kind kind);
 // with a large kubectl.kubernetes.io/last-applied-configuration costs nothing to hold.
 enum class AnnotationFilter : std::uint8_t {
   kNone,
-  kService,  // keys starting with "metallb.io/" or "metallb.universe.tf/", and exactly
-             // "romanaip" and "romanavip" (DESIGN.md, Service-facing behaviour)
+  kService,  // keys starting with "metallb.io/", "metallb.universe.tf/" or "vipd.io/" (what
+             // the controller writes, e.g. vipd.io/external-ips), and exactly "romanaip" and
+             // "romanavip" (DESIGN.md, Service-facing behaviour)
   kMetallb,  // keys starting with "vipd.io/" (vipd's own settings on MetalLB objects)
 };
 bool keeps_annotation(AnnotationFilter filter, std::string_view key);

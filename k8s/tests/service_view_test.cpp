@@ -244,7 +244,9 @@ TEST(ServiceView, KeepsOnlyTheAnnotationsVipdReads) {
       {"xromanaip", false},
       {"metallb.io", false},
       {"xmetallb.io/address-pool", false},
-      {"vipd.io/passive", false},
+      {"vipd.io/external-ips", true},
+      {"xvipd.io/external-ips", false},
+      {"vipd.io", false},
       {"kubectl.kubernetes.io/last-applied-configuration", false},
   };
   for (const auto& [key, kept] : keys) {
