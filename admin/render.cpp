@@ -250,6 +250,21 @@ std::string render_status(const json::value& status) {
                    return std::vector<std::string>{text(pool, "name"), text(pool, "family"),
                                                    text(pool, "in_use"), text(pool, "total")};
                  });
+  if (const auto* k = field(status, "kubernetes"); k != nullptr && k->is_object()) {
+    out += "\nKUBERNETES " + text(*k, "server") + "\n";
+    append_section(
+        out, *k, "informers", "INFORMERS",
+        {"RESOURCE", "SYNCED", "OBJECTS", "LISTS", "RELISTS", "WATCH RESTARTS", "INVALID"},
+        [](const json::value& i) {
+          return std::vector<std::string>{
+              text(i, "resource"), text(i, "synced"),         text(i, "objects"), text(i, "lists"),
+              text(i, "relists"),  text(i, "watch_restarts"), text(i, "invalid")};
+        });
+    append_section(
+        out, *k, "requests", "API REQUESTS", {"VERB", "CODE", "COUNT"}, [](const json::value& r) {
+          return std::vector<std::string>{text(r, "verb"), text(r, "code"), text(r, "count")};
+        });
+  }
   return out;
 }
 

@@ -118,6 +118,12 @@ TEST(StatusKubernetes, RequestsAndInformersInTheDocumentAndTheMetrics) {
   EXPECT_THAT(text, HasSubstr("vipd_k8s_relists_total{resource=\"services\"} 1\n"));
   EXPECT_THAT(text, HasSubstr("vipd_k8s_invalid_objects_total{resource=\"services\"} 1\n"));
   EXPECT_THAT(text, HasSubstr("vipd_k8s_cached_objects{resource=\"services\"} 40\n"));
+  const auto tables = render_status(doc);
+  EXPECT_THAT(tables, HasSubstr("KUBERNETES https://192.0.2.1:6443"));
+  EXPECT_THAT(tables, HasSubstr("INFORMERS"));
+  EXPECT_THAT(tables, HasSubstr("services"));
+  EXPECT_THAT(tables, HasSubstr("API REQUESTS"));
+  EXPECT_THAT(render_status(status_document(sample())), Not(HasSubstr("KUBERNETES")));
 }
 
 TEST(StatusRender, TablesFromTheDocument) {
