@@ -35,6 +35,7 @@ MicroTime EventRecorder::now_wall() const {
 
 void EventRecorder::record(const ObjectReference& regarding, EventType type, std::string reason,
                            std::string action, std::string note) {
+  if (options_.enabled && !options_.enabled()) return;
   if (note.size() > kMaxNote) note.resize(kMaxNote);
   Key key{regarding, type, std::move(reason), std::move(action), std::move(note)};
   const auto now = clock_.now();

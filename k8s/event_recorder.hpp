@@ -46,6 +46,8 @@ struct EventRecorderOptions {
   Clock::duration series_window = std::chrono::minutes(6);
   Clock::duration series_refresh = std::chrono::seconds(30);
   std::size_t max_queued = 1000;
+  // Whether to write at all (a standby controller keeps quiet): asked at each record().
+  std::function<bool()> enabled;
   // The wall clock for eventTime and series.lastObservedTime (injected for tests).
   std::function<std::chrono::system_clock::time_point()> wall_clock = [] {
     return std::chrono::system_clock::now();
