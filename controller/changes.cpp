@@ -50,6 +50,7 @@ std::vector<std::pair<std::string_view, std::optional<std::string>>> owned_annot
   if (!desired.manage) return {};
   std::optional<std::string> external;
   if (!desired.external_ips.empty()) external = format_address_list(desired.external_ips);
+  if (!desired.owns_status) return {{kAnnotationExternalIps, std::move(external)}};
   return {{kAnnotationPool, desired.pool},
           {kAnnotationDeprecatedPool, std::nullopt},
           {kAnnotationExternalIps, std::move(external)}};
@@ -76,7 +77,7 @@ std::vector<IpAddress> merge_external_ips(const Desired& desired,
 
 bool satisfied(const Desired& desired, const k8s::Service& service) {
   if (!desired.manage) return true;
-  if (service.ingress_ips != desired.ingress) return false;
+  if (desired.owns_status && service.ingress_ips != desired.ingress) return false;
   for (const auto& [key, value] : owned_annotations(desired)) {
     const auto live = annotation(service.meta.annotations, key);
     if (live.has_value() != value.has_value()) return false;

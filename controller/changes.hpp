@@ -53,6 +53,10 @@ struct Event {
 struct Desired {
   // false: vipd owns nothing on this Service (another controller's class) and writes nothing.
   bool manage = false;
+  // false: status.loadBalancer and metallb.io/ip-allocated-from-pool belong to another
+  // controller (a LoadBalancer of another class that vipd once served as a Romana VIP): only
+  // vipd's spec.externalIPs entries and their record are to be made as desired.
+  bool owns_status = true;
   // status.loadBalancer.ingress: one entry {ip} per address, in this order, nothing else (no
   // hostname, no ipMode: MetalLB writes none; an ipMode the API server defaults is no change).
   std::vector<IpAddress> ingress;
@@ -68,8 +72,8 @@ struct Desired {
 };
 
 // The annotations vipd owns with the value each must have (nullopt: must be absent), in a
-// fixed order: kAnnotationPool, kAnnotationDeprecatedPool, kAnnotationExternalIps. Empty when
-// !manage.
+// fixed order: kAnnotationPool, kAnnotationDeprecatedPool (both only when owns_status),
+// kAnnotationExternalIps. Empty when !manage.
 std::vector<std::pair<std::string_view, std::optional<std::string>>> owned_annotations(
     const Desired& desired);
 
@@ -86,8 +90,9 @@ std::vector<IpAddress> merge_external_ips(const Desired& desired,
 std::vector<IpAddress> parse_address_list(std::string_view text);
 std::string format_address_list(const std::vector<IpAddress>& addresses);
 
-// Whether the Service, as this view shows it, already is as desired (nothing to write).
-// Hostname entries in the status are not in the view, so they are not compared.
+// Whether the Service, as this view shows it, already is as desired (nothing to write); the
+// status counts only when owns_status. Hostname entries in the status are not in the view, so
+// they are not compared.
 bool satisfied(const Desired& desired, const k8s::Service& service);
 
 // An address pool's status (IPAddressPool status: assignedIPv4, assignedIPv6, availableIPv4,

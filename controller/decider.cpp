@@ -272,9 +272,15 @@ bool Decider::decide(const ServiceKey& key, Changes& changes,
   }
   const bool marked = service.meta.annotations.count(std::string(kAnnotationExternalIps)) != 0;
   // MetalLB clears the status and pool annotation of every non-LoadBalancer it serves; vipd
-  // also takes back what it wrote on a Service of another class.
-  const bool manage = role == Role::kNotLoadBalancer || released || marked;
-  set_desired(changes, service, manage ? Desired{.manage = true} : Desired{});
+  // also takes back what it wrote on a Service of another class, but never touches the status
+  // of another class's LoadBalancer (vipd never wrote it: a LoadBalancer's class cannot change).
+  Desired desired;
+  if (role == Role::kNotLoadBalancer || released || marked) {
+    desired.manage = true;
+    desired.owns_status =
+        !(role == Role::kForeign && service.type == k8s::ServiceType::kLoadBalancer);
+  }
+  set_desired(changes, service, std::move(desired));
   return released.has_value();
 }
 

@@ -227,7 +227,7 @@ inline const Desired& desired(const Changes& c, const ServiceKey& k) {
 inline k8s::Service applied(k8s::Service s, const Desired& d) {
   if (!d.manage) return s;
   s.external_ips = merge_external_ips(d, s.external_ips, s.meta.annotations);
-  s.ingress_ips = d.ingress;
+  if (d.owns_status) s.ingress_ips = d.ingress;
   for (const auto& [name, value] : owned_annotations(d)) {
     if (value) {
       s.meta.annotations.insert_or_assign(std::string(name), *value);

@@ -39,6 +39,22 @@ TEST(OwnedAnnotations, PoolSetOrAbsentDeprecatedAlwaysAbsentExternalRecord) {
   EXPECT_TRUE(owned_annotations(Desired{}).empty());
 }
 
+// Another class's LoadBalancer: vipd only takes back its spec.externalIPs entries.
+TEST(OwnedAnnotations, WithoutTheStatusOnlyTheExternalIpsRecord) {
+  const Desired d{.manage = true, .owns_status = false};
+  const auto a = owned_annotations(d);
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(a[0].first, "vipd.io/external-ips");
+  EXPECT_EQ(a[0].second, std::nullopt);
+  const k8s::Service theirs = Svc("lb")
+                                  .lb_class("other")
+                                  .ingress({"198.51.100.9"})
+                                  .annotate("metallb.io/ip-allocated-from-pool", "theirs");
+  EXPECT_TRUE(satisfied(d, theirs));
+  EXPECT_FALSE(satisfied(
+      d, Svc(theirs).external({"203.0.113.5"}).annotate("vipd.io/external-ips", "203.0.113.5")));
+}
+
 TEST(MergeExternalIps, ReplacesOnlyTheEntriesVipdRecorded) {
   const Labels recorded{{"vipd.io/external-ips", "203.0.113.5"}};
   const auto live = ips({"198.51.100.7", "203.0.113.5"});

@@ -340,6 +340,31 @@ TEST(Romana, IpOnAClusterIpGoesToExternalIpsBesideTheUsersOwn) {
   EXPECT_TRUE(held(d, "vip").empty());
 }
 
+TEST(Romana, AVipThatBecomesAnotherClassesLoadBalancerLosesOnlyVipdsEntries) {
+  Changes c;
+  Decider d =
+      synced(romana_config(),
+             {Svc("vip").cluster_ip().external({"192.0.2.7"}).romana(R"({"auto": true})")}, &c);
+  auto live =
+      test::applied(Svc("vip").cluster_ip().external({"192.0.2.7"}).romana(R"({"auto": true})"),
+                    test::desired(c, key("vip")));
+  // Now a LoadBalancer of another class, whose controller has written its status.
+  live.type = k8s::ServiceType::kLoadBalancer;
+  live.load_balancer_class = "other";
+  live.ingress_ips = ips({"198.51.100.99"});
+  const auto gone = d.upsert(live);
+  EXPECT_EQ(reasons(gone, key("vip")), Reasons{"Normal ClearAssignment"});
+  const Desired& want = test::desired(gone, key("vip"));
+  EXPECT_TRUE(want.manage);
+  EXPECT_FALSE(want.owns_status);
+  live = test::applied(live, want);
+  EXPECT_EQ(live.external_ips, ips({"192.0.2.7"}));
+  EXPECT_EQ(live.ingress_ips, ips({"198.51.100.99"}));  // the other controller's
+  EXPECT_EQ(live.meta.annotations.count("vipd.io/external-ips"), 0u);
+  EXPECT_TRUE(d.upsert(live).events.empty());
+  EXPECT_FALSE(test::desired(d.upsert(live), key("vip")).manage);
+}
+
 TEST(Romana, AutoOnClusterIpAndLoadBalancerComesFromLayer2PoolsOnly) {
   Changes c;
   const Decider d = synced(romana_config(),
