@@ -133,7 +133,10 @@ Changes Decider::upsert(k8s::Service service) {
   std::optional<std::string> refused;
   // First seen after sync: what it shows may have been assigned by a previous leader.
   if (fresh && allocator_.assignment(key) == nullptr) refused = adopt_shown(services_.at(key));
-  settle(changes, decide(key, changes, std::move(refused)));
+  const bool freed = decide(key, changes, std::move(refused));
+  // A changed Service may also have made room by what it shares (key, ports): MetalLB
+  // reprocesses every Service when an allocation changes; here the waiting ones suffice.
+  settle(changes, freed || !waiting_.empty());
   return changes;
 }
 

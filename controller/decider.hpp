@@ -37,8 +37,9 @@
 //  - A Service that is no longer vipd's (type or class changed, Romana annotation removed):
 //    released and cleared, with ClearAssignment when it held addresses. A non-LoadBalancer
 //    Service of vipd's class always has its status and pool annotation cleared (MetalLB).
-//  - Whenever addresses are freed (a Service deleted, moved, cleared or failed), the Services
-//    waiting for an address are decided again in key order.
+//  - Whenever addresses are freed (a Service deleted, moved, cleared or failed), and after any
+//    Service changed (what it shares may now fit), the Services waiting for an address are
+//    decided again in key order.
 //  - set_config with the same pools and layer-2 pools as before does nothing; otherwise the
 //    allocator reloads (assignments outside the new pools are cleared) and every Service is
 //    decided again in key order.

@@ -246,6 +246,15 @@ TEST(Waiting, ADeletedServiceFreesItsAddressForTheFirstWaitingOne) {
   EXPECT_EQ(reasons(moved, key("c")), Reasons{"Normal IPAllocated"});
 }
 
+TEST(Waiting, AHolderThatStartsSharingMakesRoom) {
+  const auto tiny = test::resources(pool_doc("p", {"203.0.113.0/32"}));
+  Decider d = synced(tiny, {Svc("a").port(80), Svc("b").share("k").port(443)});
+  EXPECT_TRUE(held(d, "b").empty());
+  const auto shares = d.upsert(Svc("a").share("k").port(80).ingress({"203.0.113.0"}));
+  EXPECT_EQ(test::describe(shares.events),
+            Reasons{"Normal IPAllocated default/b: Assigned IP [\"203.0.113.0\"]"});
+}
+
 TEST(Waiting, TheSameFailureIsNotRepeated) {
   const auto tiny = test::resources(pool_doc("p", {"203.0.113.0/32"}));
   Decider d = synced(tiny, {Svc("a"), Svc("b")});
