@@ -10,6 +10,7 @@
 
 #include "common/logging.hpp"
 #include "daemon/config_command.hpp"
+#include "daemon/controller_command.hpp"
 #include "daemon/standalone_command.hpp"
 #include "daemon/status_command.hpp"
 #include "daemon/version.hpp"
@@ -53,6 +54,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(0, 1);
   vipd::daemon::ConfigCommand config_command(app);
   vipd::daemon::StandaloneCommand standalone_command(app);
+  vipd::daemon::ControllerCommand controller_command(app);
   vipd::daemon::StatusCommand status_command(app);
 
   try {
@@ -71,6 +73,10 @@ int main(int argc, char** argv) {
   if (standalone_command.selected()) {
     raise_open_file_limit();
     return standalone_command.run();
+  }
+  if (controller_command.selected()) {
+    raise_open_file_limit();
+    return controller_command.run();
   }
   if (status_command.selected()) return status_command.run();
   return 0;
