@@ -374,16 +374,20 @@ TEST(Romana, AVipThatBecomesAnotherClassesLoadBalancerLosesOnlyVipdsEntries) {
   EXPECT_FALSE(test::desired(d.upsert(live), key("vip")).manage);
 }
 
-TEST(Romana, AutoOnClusterIpAndLoadBalancerComesFromLayer2PoolsOnly) {
+TEST(Romana, BothFormsOnLoadBalancersGoToTheStatusAutoTakesLayer2PoolsOnly) {
   Changes c;
   const Decider d = synced(romana_config(),
                            {Svc("a-lb").romana(R"({"auto": true})", "romanavip"),
-                            Svc("b-cip").cluster_ip().romana(R"({"auto": true})"), Svc("c-plain")},
+                            Svc("b-cip").cluster_ip().romana(R"({"auto": true})"), Svc("c-plain"),
+                            Svc("d-lb-ip").romana(R"({"ip": "203.0.113.6"})")},
                            &c);
   EXPECT_EQ(test::desired(c, key("a-lb")).ingress, ips({"203.0.113.0"}));
   EXPECT_TRUE(test::desired(c, key("a-lb")).external_ips.empty());
   EXPECT_EQ(test::desired(c, key("b-cip")).external_ips, ips({"203.0.113.1"}));
   EXPECT_EQ(test::desired(c, key("c-plain")).ingress, ips({"198.51.100.0"}));  // MetalLB's order
+  EXPECT_EQ(test::desired(c, key("d-lb-ip")).ingress, ips({"203.0.113.6"}));
+  EXPECT_EQ(test::desired(c, key("d-lb-ip")).pool, "l2");
+  EXPECT_TRUE(test::desired(c, key("d-lb-ip")).external_ips.empty());
 }
 
 TEST(Romana, AnAddressOutsideTheLayer2PoolsFails) {
