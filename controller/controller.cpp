@@ -236,7 +236,8 @@ asio::awaitable<void> Controller::write_service(const ServiceKey& key) {
   // view before the annotations change.
   const auto external = merge_external_ips(desired, view->external_ips, view->meta.annotations);
   const bool spec_differs = desired.manage && external != view->external_ips;
-  const bool status_differs = desired.manage && desired.ingress != view->ingress_ips;
+  const bool status_differs =
+      desired.manage && desired.owns_status && desired.ingress != view->ingress_ips;
   std::map<std::string, std::optional<std::string>> annotations;
   for (const auto& [k, v] : owned_annotations(desired)) {
     const auto live = view->meta.annotations.find(std::string(k));
