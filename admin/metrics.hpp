@@ -145,6 +145,19 @@ inline constexpr MetricInfo kK8sInvalidObjects{
     "Objects that could not be read (their last good state was kept)"};
 inline constexpr MetricInfo kK8sCachedObjects{"vipd_k8s_cached_objects", MetricType::kGauge,
                                               "Objects an informer holds"};
+// `vipd controller`. No labels.
+inline constexpr MetricInfo kControllerLeader{
+    "vipd_controller_leader_bool", MetricType::kGauge,
+    "1 while this controller holds the Lease and decides and writes; 0 on a standby"};
+// Labels: object ("status", "annotations", "external_ips", "pool_status").
+inline constexpr MetricInfo kControllerWrites{"vipd_controller_writes_total", MetricType::kCounter,
+                                              "Objects changed in the cluster by this controller"};
+inline constexpr MetricInfo kControllerWriteFailures{
+    "vipd_controller_write_failures_total", MetricType::kCounter,
+    "Writes the API server refused or did not answer; each is tried again after a backoff"};
+inline constexpr MetricInfo kControllerWritesPending{
+    "vipd_controller_writes_pending", MetricType::kGauge,
+    "Services and pool sets waiting to be written, failed ones included"};
 // The Prometheus process collector's name, so existing dashboards find it.
 inline constexpr MetricInfo kProcessResidentMemory{
     "process_resident_memory_bytes", MetricType::kGauge, "Resident memory size in bytes"};

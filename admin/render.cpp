@@ -250,6 +250,23 @@ std::string render_status(const json::value& status) {
                    return std::vector<std::string>{text(pool, "name"), text(pool, "family"),
                                                    text(pool, "in_use"), text(pool, "total")};
                  });
+  if (const auto* c = field(status, "controller"); c != nullptr && c->is_object()) {
+    out += "\nCONTROLLER " + text(*c, "identity") + "   ";
+    const auto* leading = field(*c, "leading");
+    if (leading != nullptr && leading->is_bool() && leading->get_bool()) {
+      out += "leader";
+    } else {
+      const auto holder = text(*c, "holder");
+      out += "standby (leader: " + (holder.empty() || holder == "-" ? "none" : holder) + ")";
+    }
+    out += "\nwrites";
+    if (const auto* w = field(*c, "writes"); w != nullptr && w->is_object()) {
+      for (const auto& [object, count] : w->get_object()) {
+        out += "   " + sanitize(object) + " " + text(&count);
+      }
+    }
+    out += "   failures " + text(*c, "write_failures") + "   pending " + text(*c, "pending") + "\n";
+  }
   if (const auto* k = field(status, "kubernetes"); k != nullptr && k->is_object()) {
     out += "\nKUBERNETES " + text(*k, "server") + "\n";
     append_section(

@@ -110,6 +110,16 @@ boost::json::value status_document(const DaemonStatus& in) {
                                           {"requests", std::move(requests)},
                                           {"informers", std::move(informers)}};
   }
+  if (in.controller) {
+    json::object writes;
+    for (const auto& [object, count] : in.controller->writes) writes[object] = count;
+    document["controller"] = json::object{{"identity", in.controller->identity},
+                                          {"leading", in.controller->leading},
+                                          {"holder", in.controller->holder},
+                                          {"writes", std::move(writes)},
+                                          {"write_failures", in.controller->write_failures},
+                                          {"pending", in.controller->pending}};
+  }
   return document;
 }
 
@@ -157,6 +167,15 @@ std::string metrics_text(const DaemonStatus& in) {
       invalid.sample(resource, i.invalid);
       objects.sample(resource, i.objects);
     }
+  }
+  if (in.controller) {
+    e.add(metric::kControllerLeader).sample({}, in.controller->leading ? 1 : 0);
+    auto& writes = e.add(metric::kControllerWrites);
+    for (const auto& [object, count] : in.controller->writes) {
+      writes.sample({{"object", object}}, count);
+    }
+    e.add(metric::kControllerWriteFailures).sample({}, in.controller->write_failures);
+    e.add(metric::kControllerWritesPending).sample({}, in.controller->pending);
   }
   e.add(metric::kConfigStale).sample({}, in.config_stale ? 1 : 0);
   e.add(metric::kProcessResidentMemory).sample({}, in.resident_memory);

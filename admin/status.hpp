@@ -90,6 +90,16 @@ struct KubernetesView {
   std::vector<InformerView> informers;
 };
 
+// The controller's leadership and its writes to the cluster.
+struct ControllerView {
+  std::string identity;
+  bool leading = false;
+  std::string holder;  // the Lease's holder as last seen ("" when released or unknown)
+  std::map<std::string, std::uint64_t> writes;  // by object: "status", "annotations", ...
+  std::uint64_t write_failures = 0;
+  std::uint64_t pending = 0;  // Services and pool sets queued or waiting to be tried again
+};
+
 struct DaemonStatus {
   std::string node;
   std::string mode;  // "standalone", "speaker", "controller"
@@ -104,6 +114,7 @@ struct DaemonStatus {
   std::vector<ServiceView> services;
   std::vector<PoolView> pools;
   std::optional<KubernetesView> kubernetes;  // daemons that talk to an API server
+  std::optional<ControllerView> controller;  // `vipd controller`
   std::uint64_t resident_memory = 0;
 };
 

@@ -96,7 +96,8 @@ Controller::Controller(asio::any_io_executor executor, k8s::Client& client, Time
                  spdlog::warn("controller: Namespace {} cannot be read: {}", key, e.message());
                },
            .synced = [this] { begin_term(); }},
-          options_.list_watch) {}
+          options_.list_watch),
+      retry_timer_(clock.make_timer(executor)) {}
 
 Controller::~Controller() { *alive_ = false; }
 
@@ -177,6 +178,11 @@ void Controller::end_term() {
   queued_.clear();
   pools_dirty_ = false;
   pools_written_.clear();
+  retry_.clear();
+  retry_pools_ = false;
+  round_failed_ = false;
+  retry_backoff_ = {};
+  retry_timer_->cancel();
 }
 
 void Controller::apply(Changes changes) {
@@ -194,10 +200,33 @@ void Controller::apply(Changes changes) {
     enqueue(key);
   }
   pools_dirty_ = true;
-  if (!writing_) {
-    writing_ = true;
-    asio::co_spawn(executor_, write_loop(), log_failure("controller writes"));
-  }
+  kick();
+}
+
+void Controller::kick() {
+  if (writing_ || !leading()) return;
+  writing_ = true;
+  asio::co_spawn(executor_, write_loop(), log_failure("controller writes"));
+}
+
+void Controller::retry_later() {
+  // A round of writes ended with failures: try those again after the backoff. A failure in the
+  // next round doubles it; a round without failure resets it.
+  using namespace std::chrono_literals;
+  retry_backoff_ = retry_backoff_ == Clock::duration{}
+                       ? Clock::duration{1s}
+                       : std::min<Clock::duration>(retry_backoff_ * 2, 30s);
+  spdlog::info("controller: {} write(s) failed; trying again in {} ms",
+               retry_.size() + (retry_pools_ ? 1 : 0),
+               std::chrono::duration_cast<std::chrono::milliseconds>(retry_backoff_).count());
+  retry_timer_->arm(clock_.now() + retry_backoff_, [this] {
+    if (!leading()) return;
+    for (const auto& key : retry_) enqueue(key);
+    retry_.clear();
+    if (retry_pools_) pools_dirty_ = true;
+    retry_pools_ = false;
+    kick();
+  });
 }
 
 void Controller::enqueue(const ServiceKey& key) {
@@ -206,6 +235,7 @@ void Controller::enqueue(const ServiceKey& key) {
 
 asio::awaitable<void> Controller::write_loop() {
   const auto alive = alive_;
+  round_failed_ = false;
   while (*alive && leading() && (!queue_.empty() || pools_dirty_)) {
     if (!queue_.empty()) {
       const ServiceKey key = queue_.front();
@@ -217,7 +247,14 @@ asio::awaitable<void> Controller::write_loop() {
     pools_dirty_ = false;
     co_await write_pools();
   }
-  if (*alive) writing_ = false;
+  if (!*alive) co_return;
+  writing_ = false;
+  if (!leading()) co_return;
+  if (round_failed_) {
+    if (!retry_timer_->armed()) retry_later();
+  } else if (retry_.empty() && !retry_pools_) {
+    retry_backoff_ = {};
+  }
 }
 
 std::string Controller::service_path(const ServiceKey& key) const {
@@ -226,6 +263,7 @@ std::string Controller::service_path(const ServiceKey& key) const {
 
 asio::awaitable<void> Controller::write_service(const ServiceKey& key) {
   const auto alive = alive_;
+  retry_.erase(key);  // a failure below puts it back
   const auto it = desired_.find(key);
   if (it == desired_.end()) co_return;
   const Desired desired = it->second;
@@ -247,6 +285,8 @@ asio::awaitable<void> Controller::write_service(const ServiceKey& key) {
   }
   const auto failed = [&](const Error& e, const char* what) {
     ++counts_.write_failures;
+    round_failed_ = true;
+    retry_.insert(key);
     spdlog::warn("controller: Service {}: {} not written: {}", key_text(key), what, e.message());
   };
 
@@ -320,6 +360,8 @@ asio::awaitable<void> Controller::write_pools() {
       if (r) ++counts_.pool_status_writes;
     } else {
       ++counts_.write_failures;
+      round_failed_ = true;
+      retry_pools_ = true;
       spdlog::warn("controller: IPAddressPool {} status not written: {}", pool.pool,
                    r.error().message());
     }
@@ -349,6 +391,17 @@ void Controller::fill(admin::DaemonStatus& status) const {
       if (c.v6.total > 0) status.pools.push_back({pool.name, "ipv6", c.v6.total, c.v6.in_use});
     }
   }
+  admin::ControllerView own;
+  own.identity = options_.identity;
+  own.leading = leading();
+  if (lease_) own.holder = std::string(lease_->holder());
+  own.writes = {{"status", counts_.status_writes},
+                {"annotations", counts_.annotation_writes},
+                {"external_ips", counts_.spec_writes},
+                {"pool_status", counts_.pool_status_writes}};
+  own.write_failures = counts_.write_failures;
+  own.pending = queue_.size() + retry_.size() + (pools_dirty_ ? 1 : 0) + (retry_pools_ ? 1 : 0);
+  status.controller = std::move(own);
   admin::KubernetesView k;
   k.server = client_.server_url();
   k.requests = client_.request_counts();

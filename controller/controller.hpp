@@ -79,6 +79,8 @@ class Controller {
   asio::awaitable<void> write_loop();
   asio::awaitable<void> write_service(const ServiceKey& key);
   asio::awaitable<void> write_pools();
+  void kick();
+  void retry_later();
   std::string service_path(const ServiceKey& key) const;
 
   asio::any_io_executor executor_;
@@ -100,6 +102,13 @@ class Controller {
   bool pools_dirty_ = false;
   std::map<std::string, PoolStatus> pools_written_;
   bool writing_ = false;
+  // Writes that failed (403, 5xx, timeouts) are tried again after a backoff: 1 s, doubling to
+  // 30 s while every round fails, back to 1 s after a round without failure.
+  std::set<ServiceKey> retry_;
+  bool retry_pools_ = false;
+  bool round_failed_ = false;
+  Clock::duration retry_backoff_{};
+  std::unique_ptr<Timer> retry_timer_;
   ControllerCounts counts_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

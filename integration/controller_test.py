@@ -22,6 +22,8 @@ import traceback
 from k8s_api_test_support import CRDS, Server, wait_for
 
 VIPD = [None]
+RBAC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "deploy",
+                    "controller-rbac.yaml")
 
 # Unpinned pools are tried in name order (MetalLB iterates a map here; vipd sorts): "public"
 # comes before "romana", the layer-2 pool with auto-assign that Romana's {"auto": true} uses;
@@ -93,12 +95,13 @@ def service(name, namespace="default", kind="LoadBalancer", annotations=None, la
 class Controller:
     """One `vipd controller` process; its admin address is read from its log."""
 
-    def __init__(self, server, root, name, *args):
+    def __init__(self, server, root, name, *args, kubeconfig=None):
         self.server, self.name = server, name
         self.log_path = os.path.join(root, f"{name}-{time.monotonic_ns()}.log")
         self.log = open(self.log_path, "w")
         self.proc = subprocess.Popen(
-            [VIPD[0], "controller", "--kubeconfig", server.kubeconfig, "--admin", "127.0.0.1:0",
+            [VIPD[0], "controller", "--kubeconfig", kubeconfig or server.kubeconfig,
+             "--admin", "127.0.0.1:0",
              "--identity", name, "--lease-duration", "3s", "--renew-deadline", "2s",
              "--retry-period", "500ms", *args],
             stdout=self.log, stderr=subprocess.STDOUT)
@@ -329,11 +332,79 @@ def test_two_controllers_one_leader_and_failover(root):
         stop_all([a, b], server)
 
 
+def metric(ctl, name):
+    out = subprocess.run(["curl", "-sf", f"http://{ctl.admin}/metrics"], capture_output=True,
+                         text=True, timeout=10).stdout
+    m = re.search(rf"^{re.escape(name)} (\S+)$", out, re.M)
+    return float(m.group(1)) if m else None
+
+
+def service_account_kubeconfig(server, root):
+    """A kubeconfig for the ServiceAccount of deploy/controller-rbac.yaml, with a token from
+    `kubectl create token`, as the pod's projected token would be."""
+    token = server.kubectl("create", "token", "vipd-controller", "-n", "metallb-system").stdout
+    path = os.path.join(root, "controller.kubeconfig")
+    shutil.copy(server.kubeconfig, path)
+    server.kubectl("config", "set-credentials", "vipd-controller", f"--token={token.strip()}",
+                   kubeconfig=path)
+    server.kubectl("config", "set-context", "--current", "--user=vipd-controller",
+                   kubeconfig=path)
+    return path
+
+
+def test_the_shipped_rbac_suffices_and_refused_writes_are_tried_again(root):
+    server = cluster(root)
+    server.kubectl("apply", "-f", RBAC)
+    # Take services/status away from the ClusterRole: the controller cannot write statuses.
+    role = server.kubectl_json("get", "clusterrole", "vipd-controller")
+    index = next(i for i, r in enumerate(role["rules"]) if "services/status" in r["resources"])
+    server.kubectl("patch", "clusterrole", "vipd-controller", "--type=json",
+                   "-p", json.dumps([{"op": "remove", "path": f"/rules/{index}"}]))
+    kubeconfig = service_account_kubeconfig(server, root)
+    assert server.kubectl("auth", "can-i", "update", "services", "--subresource=status",
+                          kubeconfig=kubeconfig, check=False).stdout.strip() == "no"
+    ctl = Controller(server, root, "ctl-a", kubeconfig=kubeconfig)
+    try:
+        wait_for("the controller to lead as its ServiceAccount", ctl.leading, 20)
+        apply(server, service("web"))
+        # The annotation is written; the status is refused (403) and waits.
+        wait_for("the pool annotation", lambda: svc(server, "web")["metadata"].get(
+            "annotations", {}).get("metallb.io/ip-allocated-from-pool"), 20)
+        wait_for("a refused status write", lambda: (metric(
+            ctl, "vipd_controller_write_failures_total") or 0) >= 1, 20)
+        assert ingress_of(server, "web") == []
+        assert metric(ctl, "vipd_controller_writes_pending") >= 1
+        assert "services/status" in ctl.text() and "forbidden" in ctl.text(), ctl.text()[-2000:]
+        rendered = subprocess.run([VIPD[0], "status", "--admin", ctl.admin], capture_output=True,
+                                  text=True, timeout=10).stdout
+        assert "CONTROLLER ctl-a   leader" in rendered, rendered
+        # The operator applies the shipped RBAC again: the write goes through on a retry,
+        # with no change to the Service.
+        server.kubectl("apply", "-f", RBAC)
+        assert wait_for("web's status after the retry", lambda: ingress_of(server, "web"),
+                        40) == ["203.0.113.0"]
+        wait_for("nothing pending", lambda: metric(ctl, "vipd_controller_writes_pending") == 0,
+                 20)
+        # With the shipped rights alone, everything else works too: pool status, Events,
+        # the Lease, a Romana VIP's externalIPs.
+        apply(server, service("vip", kind="ClusterIP", annotations={"romanaip": '{"auto": true}'}))
+        assert wait_for("the Romana VIP", lambda: svc(server, "vip")["spec"].get("externalIPs"),
+                        20) == ["198.51.100.220"]
+        assert wait_for("pool status", lambda: server.kubectl_json(
+            "get", "ipaddresspool", "public", "-n", "metallb-system").get("status", {}).get(
+            "assignedIPv4"), 20) == 1
+        assert ("Normal", "IPAllocated", 'Assigned IP ["203.0.113.0"]') in events(server, "web")
+        assert "forbidden" not in ctl.text().split("trying again")[-1], ctl.text()[-2000:]
+    finally:
+        stop_all([ctl], server)
+
+
 TESTS = [
     test_services_get_statuses_annotations_and_events,
     test_delete_recreate_and_shrink,
     test_a_killed_controller_restarts_and_nothing_moves,
     test_two_controllers_one_leader_and_failover,
+    test_the_shipped_rbac_suffices_and_refused_writes_are_tried_again,
 ]
 
 

@@ -36,7 +36,7 @@ asio::awaitable<Result<Written>> Writer::update(std::string path, bool status, M
     }
     if (written.value().status == 409) ++conflicts_;
     auto error = status_error("write " + target, written.value().status, written.value().body);
-    spdlog::warn("k8s: {}", error.message());
+    spdlog::debug("k8s: {}", error.message());
     co_return failure(std::move(error));
   }
 }
@@ -48,7 +48,7 @@ asio::awaitable<Result<Response>> Writer::merge_patch(std::string path,
   if (!r) co_return failure(r.error());
   if (!r.value().ok()) {
     auto error = status_error("patch " + path, r.value().status, r.value().body);
-    spdlog::warn("k8s: {}", error.message());
+    spdlog::debug("k8s: {}", error.message());
     co_return failure(std::move(error));
   }
   co_return std::move(r.value());

@@ -5,7 +5,8 @@
 // 7386) for annotations, as kubectl and client-go write them.
 //
 // Responsible for: the retry loop and its bound, telling "nothing to change" from a write, and
-// one log line per failed write. Not responsible for: what to change (the caller's mutation),
+// an Error naming the object and the server's answer (logged at debug; the caller, who knows
+// what the write was for, logs it). Not responsible for: what to change (the caller's mutation),
 // Events (event_recorder.hpp), leader election (a caller that may have lost its lease checks
 // before each write).
 // Thread: one io_context thread; the Client outlives the Writer.

@@ -126,6 +126,32 @@ TEST(StatusKubernetes, RequestsAndInformersInTheDocumentAndTheMetrics) {
   EXPECT_THAT(render_status(status_document(sample())), Not(HasSubstr("KUBERNETES")));
 }
 
+TEST(StatusController, LeadershipAndWritesInTheDocumentTheMetricsAndTheTables) {
+  auto s = sample();
+  EXPECT_THAT(metrics_text(s), Not(HasSubstr("vipd_controller_")));
+  s.controller = ControllerView{.identity = "ctl-a",
+                                .leading = false,
+                                .holder = "ctl-b",
+                                .writes = {{"status", 7}, {"annotations", 3}},
+                                .write_failures = 2,
+                                .pending = 1};
+  const auto doc = status_document(s);
+  EXPECT_EQ(doc.at("controller").at("holder"), "ctl-b");
+  EXPECT_EQ(doc.at("controller").at("writes").at("status"), 7u);
+  const auto text = metrics_text(s);
+  EXPECT_THAT(text, HasSubstr("vipd_controller_leader_bool 0\n"));
+  EXPECT_THAT(text, HasSubstr("vipd_controller_writes_total{object=\"status\"} 7\n"));
+  EXPECT_THAT(text, HasSubstr("vipd_controller_write_failures_total 2\n"));
+  EXPECT_THAT(text, HasSubstr("vipd_controller_writes_pending 1\n"));
+  EXPECT_THAT(render_status(doc), HasSubstr("CONTROLLER ctl-a   standby (leader: ctl-b)\n"
+                                            "writes   annotations 3   status 7   failures 2"
+                                            "   pending 1\n"));
+  s.controller->leading = true;
+  s.controller->holder = "ctl-a";
+  EXPECT_THAT(render_status(status_document(s)), HasSubstr("CONTROLLER ctl-a   leader\n"));
+  EXPECT_THAT(metrics_text(s), HasSubstr("vipd_controller_leader_bool 1\n"));
+}
+
 TEST(StatusRender, TablesFromTheDocument) {
   const auto text = render_status(status_document(sample()));
   EXPECT_THAT(text, HasSubstr("edge-1"));
