@@ -22,6 +22,7 @@ import traceback
 from k8s_api_test_support import CRDS, Server, wait_for
 
 VIPD = [None]
+STARTED = []  # every server and controller of the running test, stopped after it whatever happens
 RBAC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "deploy",
                     "controller-rbac.yaml")
 
@@ -105,6 +106,7 @@ class Controller:
              "--identity", name, "--lease-duration", "3s", "--renew-deadline", "2s",
              "--retry-period", "500ms", *args],
             stdout=self.log, stderr=subprocess.STDOUT)
+        STARTED.append(self)
         self.admin = wait_for(f"{name}'s admin address", self._admin, 20)
 
     def _admin(self):
@@ -138,6 +140,7 @@ class Controller:
 
 def cluster(root):
     server = Server(root)
+    STARTED.append(server)
     server.kubectl("apply", "-f", CRDS)
     server.kubectl("wait", "--for", "condition=Established", "crd", "--all", "--timeout", "60s")
     for ns in ("metallb-system", "team-a"):
@@ -354,17 +357,19 @@ def service_account_kubeconfig(server, root):
 
 def test_the_shipped_rbac_suffices_and_refused_writes_are_tried_again(root):
     server = cluster(root)
-    server.kubectl("apply", "-f", RBAC)
-    # Take services/status away from the ClusterRole: the controller cannot write statuses.
-    role = server.kubectl_json("get", "clusterrole", "vipd-controller")
-    index = next(i for i, r in enumerate(role["rules"]) if "services/status" in r["resources"])
-    server.kubectl("patch", "clusterrole", "vipd-controller", "--type=json",
-                   "-p", json.dumps([{"op": "remove", "path": f"/rules/{index}"}]))
-    kubeconfig = service_account_kubeconfig(server, root)
-    assert server.kubectl("auth", "can-i", "update", "services", "--subresource=status",
-                          kubeconfig=kubeconfig, check=False).stdout.strip() == "no"
-    ctl = Controller(server, root, "ctl-a", kubeconfig=kubeconfig)
+    controllers = []
     try:
+        server.kubectl("apply", "-f", RBAC)
+        # Take services/status away from the ClusterRole: the controller cannot write statuses.
+        role = server.kubectl_json("get", "clusterrole", "vipd-controller")
+        index = next(i for i, r in enumerate(role["rules"]) if "services/status" in r["resources"])
+        server.kubectl("patch", "clusterrole", "vipd-controller", "--type=json",
+                       "-p", json.dumps([{"op": "remove", "path": f"/rules/{index}"}]))
+        kubeconfig = service_account_kubeconfig(server, root)
+        assert server.kubectl("auth", "can-i", "update", "services", "--subresource=status",
+                              kubeconfig=kubeconfig, check=False).stdout.strip() == "no"
+        ctl = Controller(server, root, "ctl-a", kubeconfig=kubeconfig)
+        controllers.append(ctl)
         wait_for("the controller to lead as its ServiceAccount", ctl.leading, 20)
         apply(server, service("web"))
         # The annotation is written; the status is refused (403) and waits.
@@ -396,7 +401,7 @@ def test_the_shipped_rbac_suffices_and_refused_writes_are_tried_again(root):
         assert ("Normal", "IPAllocated", 'Assigned IP ["203.0.113.0"]') in events(server, "web")
         assert "forbidden" not in ctl.text().split("trying again")[-1], ctl.text()[-2000:]
     finally:
-        stop_all([ctl], server)
+        stop_all(controllers, server)
 
 
 TESTS = [
@@ -434,6 +439,11 @@ def main(argv):
                     with open(os.path.join(root, name)) as f:
                         print(f"--- {name}\n{f.read()[-3000:]}")
         finally:
+            while STARTED:
+                try:
+                    STARTED.pop().stop()
+                except Exception:
+                    traceback.print_exc()
             if not args.keep:
                 shutil.rmtree(root, ignore_errors=True)
     print(f"{passed} passed, {failed} failed")
