@@ -69,7 +69,7 @@ def main(argv):
     parser.add_argument("--services", type=int, default=10000)
     args = parser.parse_args(argv)
     root = tempfile.mkdtemp(prefix="vipd-controller-bench-")
-    server = Server(root)
+    server = Server(root, "--no-persist")
     proc = None
     try:
         server.kubectl("apply", "-f", CRDS)

@@ -11,6 +11,7 @@
 #include "common/logging.hpp"
 #include "daemon/config_command.hpp"
 #include "daemon/controller_command.hpp"
+#include "daemon/speaker_command.hpp"
 #include "daemon/standalone_command.hpp"
 #include "daemon/status_command.hpp"
 #include "daemon/version.hpp"
@@ -55,6 +56,7 @@ int main(int argc, char** argv) {
   vipd::daemon::ConfigCommand config_command(app);
   vipd::daemon::StandaloneCommand standalone_command(app);
   vipd::daemon::ControllerCommand controller_command(app);
+  vipd::daemon::SpeakerCommand speaker_command(app);
   vipd::daemon::StatusCommand status_command(app);
 
   try {
@@ -77,6 +79,10 @@ int main(int argc, char** argv) {
   if (controller_command.selected()) {
     raise_open_file_limit();
     return controller_command.run();
+  }
+  if (speaker_command.selected()) {
+    raise_open_file_limit();
+    return speaker_command.run();
   }
   if (status_command.selected()) return status_command.run();
   return 0;

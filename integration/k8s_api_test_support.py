@@ -17,10 +17,11 @@ import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SERVER = os.path.join(HERE, "k8s_api_server.py")
-FIXTURES = "/work/shared/fixtures"
-CRDS = os.path.join(FIXTURES, "metallb", "crd")
-SAMPLES = os.path.join(FIXTURES, "metallb", "configsamples")
-K8S = os.path.join(FIXTURES, "k8s")
+ROOT = os.path.dirname(HERE)
+# The project's copies of the shared fixtures (provenance in each folder's README).
+CRDS = os.path.join(ROOT, "deploy", "crds")
+SAMPLES = os.path.join(ROOT, "config", "tests", "data", "metallb", "configsamples")
+K8S = os.path.join(ROOT, "k8s", "tests", "data")
 KUBECTL = ["kubectl"]
 
 

@@ -82,15 +82,24 @@ def _b64(d, name):
     return base64.b64encode(read(d, name).encode()).decode()
 
 
+# The names the serving certificate holds besides its DNS names.
+_SAN_HOSTS = ("127.0.0.1", "[::1]", "localhost")
+
+
 def write_kubeconfig(d, server):
-    """admin.kubeconfig: the admin client certificate, with the CA pinned (embedded)."""
+    """admin.kubeconfig: the admin client certificate, with the CA pinned (embedded). A server
+    listening on another address (a lab namespace) is named `kubernetes` for TLS
+    (tls-server-name), one of the certificate's names, as a cluster behind a load balancer
+    is."""
+    host = server.split("://", 1)[-1].rsplit(":", 1)[0]
+    server_name = "" if host in _SAN_HOSTS else "\n    tls-server-name: kubernetes"
     text = """apiVersion: v1
 kind: Config
 clusters:
 - name: vipd-test
   cluster:
     server: {server}
-    certificate-authority-data: {ca}
+    certificate-authority-data: {ca}{server_name}
 users:
 - name: {user}
   user:
@@ -103,7 +112,8 @@ contexts:
     user: {user}
     namespace: default
 current-context: {user}@vipd-test
-""".format(server=server, ca=_b64(d, "ca.crt"), user=ADMIN_USER, crt=_b64(d, "admin.crt"),
+""".format(server=server, ca=_b64(d, "ca.crt"), server_name=server_name, user=ADMIN_USER,
+           crt=_b64(d, "admin.crt"),
            key=_b64(d, "admin.key"))
     path = os.path.join(d, "admin.kubeconfig")
     tmp = path + ".tmp"

@@ -1,0 +1,395 @@
+#include "daemon/speaker.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <map>
+#include <memory>
+#include <set>
+#include <vector>
+
+#include "admin/process_memory.hpp"
+#include "admin/server.hpp"
+#include "admin/status.hpp"
+#include "bgp/speaker.hpp"
+#include "common/asio.hpp"
+#include "common/logging.hpp"
+#include "common/timer.hpp"
+#include "controller/source.hpp"
+#include "daemon/host.hpp"
+#include "daemon/route_reconciler.hpp"
+#include "daemon/speaker_control.hpp"
+#include "daemon/status_views.hpp"
+#include "daemon/version.hpp"
+#include "k8s/access.hpp"
+#include "k8s/client.hpp"
+#include "k8s/event_recorder.hpp"
+#include "k8s/informer.hpp"
+#include "k8s/objects.hpp"
+#include "k8s/service_view.hpp"
+#include "planner/planner.hpp"
+#include "speaker/cluster_view.hpp"
+
+namespace vipd::daemon {
+namespace {
+
+namespace json = boost::json;
+
+void log(const std::vector<Note>& notes) {
+  for (const auto& n : notes) {
+    switch (n.level) {
+      case Note::Level::kInfo:
+        spdlog::info("{}", n.text);
+        break;
+      case Note::Level::kWarning:
+        spdlog::warn("{}", n.text);
+        break;
+      case Note::Level::kError:
+        spdlog::error("{}", n.text);
+        break;
+    }
+  }
+}
+
+class NodeSpeaker {
+ public:
+  NodeSpeaker(asio::io_context& io, TimerClock& clock, k8s::Client& client, SpeakerOptions options)
+      : io_(io),
+        clock_(clock),
+        client_(client),
+        options_(std::move(options)),
+        events_(io.get_executor(), client, clock,
+                k8s::EventRecorderOptions{.reporting_controller = "vipd.io/speaker",
+                                          .reporting_instance = options_.node}),
+        source_(io.get_executor(), client, clock, events_,
+                controller::ConfigSourceOptions{.namespace_ = options_.namespace_},
+                [this](const config::Config&) { schedule_plan(); }),
+        services_(io.get_executor(), client, clock, k8s::Collection{"/api/v1/services"},
+                  [](const json::object& o) { return k8s::decode_service(o); },
+                  {.added = [this](const std::string&, const k8s::Service&) { schedule_plan(); },
+                   .updated = [this](const std::string&, const k8s::Service&,
+                                     const k8s::Service&) { schedule_plan(); },
+                   .deleted = [this](const std::string&, const k8s::Service&) { schedule_plan(); },
+                   .invalid =
+                       [](const std::string& key, const Error& e) {
+                         spdlog::warn("speaker: Service {} cannot be read: {}", key, e.message());
+                       },
+                   .synced = [this] { schedule_plan(); }}),
+        slices_(
+            io.get_executor(), client, clock,
+            k8s::Collection{"/apis/discovery.k8s.io/v1/endpointslices"},
+            [](const json::object& o) { return k8s::decode_endpoint_slice(o); },
+            {.added = [this](const std::string& key,
+                             const k8s::EndpointSlice& s) { index_slice(key, nullptr, &s); },
+             .updated = [this](
+                            const std::string& key, const k8s::EndpointSlice& before,
+                            const k8s::EndpointSlice& after) { index_slice(key, &before, &after); },
+             .deleted = [this](const std::string& key,
+                               const k8s::EndpointSlice& s) { index_slice(key, &s, nullptr); },
+             .invalid =
+                 [](const std::string& key, const Error& e) {
+                   spdlog::warn("speaker: EndpointSlice {} cannot be read: {}", key, e.message());
+                 },
+             .synced = [this] { schedule_plan(); }}),
+        // Only this node's Node object: its labels select peers and advertisements.
+        nodes_(io.get_executor(), client, clock,
+               k8s::Collection{"/api/v1/nodes", {}, "metadata.name=" + options_.node},
+               [](const json::object& o) { return k8s::decode_node(o); },
+               {.added = [this](const std::string&, const k8s::Node&) { schedule_plan(); },
+                .updated = [this](const std::string&, const k8s::Node&,
+                                  const k8s::Node&) { schedule_plan(); },
+                .deleted = [this](const std::string&, const k8s::Node&) { schedule_plan(); },
+                .invalid =
+                    [](const std::string& key, const Error& e) {
+                      spdlog::warn("speaker: Node {} cannot be read: {}", key, e.message());
+                    },
+                .synced = [this] { schedule_plan(); }}),
+        speaker_(io.get_executor(), clock),
+        control_(speaker_),
+        reconciler_(control_),
+        signals_(io, SIGTERM, SIGINT),
+        stop_timer_(clock.make_timer(io.get_executor())) {}
+
+  int start();
+
+ private:
+  bool synced() const {
+    return source_.ready() && services_.synced() && slices_.synced() && nodes_.synced();
+  }
+  void index_slice(const std::string& key, const k8s::EndpointSlice* before,
+                   const k8s::EndpointSlice* after);
+  void schedule_plan();
+  void plan_and_apply();
+  void assigned_events();
+  planner::Snapshot snapshot() const;
+  void wait_signal();
+  void drain_then_stop();
+  void stop_now(const std::string& message);
+  void exit_when_quiet(int checks_left);
+  admin::DaemonStatus report() const;
+
+  asio::io_context& io_;
+  TimerClock& clock_;
+  k8s::Client& client_;
+  SpeakerOptions options_;
+  k8s::EventRecorder events_;
+  controller::ConfigSource source_;
+  k8s::Informer<k8s::Service> services_;
+  k8s::Informer<k8s::EndpointSlice> slices_;
+  k8s::Informer<k8s::Node> nodes_;
+  // Service "namespace/name" → the keys of its EndpointSlices.
+  std::map<std::string, std::set<std::string>> slices_of_;
+
+  bgp::Speaker speaker_;
+  BgpSpeakerControl control_;
+  RouteReconciler reconciler_;
+  std::set<std::string> announced_;  // Services this node announces to at least one peer
+  bool ready_ = false;
+  bool plan_pending_ = false;
+  bool stopping_ = false;
+  bool node_missing_said_ = false;
+
+  std::unique_ptr<admin::AdminServer> admin_;
+  asio::signal_set signals_;
+  std::unique_ptr<Timer> stop_timer_;
+};
+
+int NodeSpeaker::start() {
+  auto endpoint = admin::parse_admin_address(options_.admin);
+  if (!endpoint) {
+    spdlog::error("--admin {}: {}", options_.admin, endpoint.error().message());
+    return 1;
+  }
+  admin::AdminServer::Handlers handlers;
+  handlers.metrics = [this] { return admin::metrics_text(report()); };
+  handlers.status = [this] { return admin::status_document(report()); };
+  handlers.ready = [this] { return ready_; };
+  admin_ = std::make_unique<admin::AdminServer>(io_.get_executor(), endpoint.value(),
+                                                std::move(handlers));
+  if (auto r = admin_->start(); !r) {
+    spdlog::error("{}", r.error().message());
+    return 1;
+  }
+  source_.start();
+  services_.start();
+  slices_.start();
+  nodes_.start();
+  spdlog::info("vipd {} speaker on node {}: API server {}, namespace {}, admin on {}", version(),
+               options_.node, client_.server_url(), options_.namespace_,
+               admin::format_endpoint(admin_->local_endpoint()));
+  wait_signal();
+  return 0;
+}
+
+void NodeSpeaker::index_slice(const std::string& key, const k8s::EndpointSlice* before,
+                              const k8s::EndpointSlice* after) {
+  if (before != nullptr) {
+    const auto service = speaker::slice_service_key(*before);
+    if (auto it = slices_of_.find(service); it != slices_of_.end()) {
+      it->second.erase(key);
+      if (it->second.empty()) slices_of_.erase(it);
+    }
+  }
+  if (after != nullptr) {
+    const auto service = speaker::slice_service_key(*after);
+    if (!service.empty()) slices_of_[service].insert(key);
+  }
+  schedule_plan();
+}
+
+void NodeSpeaker::schedule_plan() {
+  // An informer's list, or a burst of watch events, changes many objects at once: plan once for
+  // all of them, after they are applied.
+  if (plan_pending_ || stopping_) return;
+  plan_pending_ = true;
+  asio::post(io_, [this] {
+    plan_pending_ = false;
+    if (!stopping_ && synced()) plan_and_apply();
+  });
+}
+
+planner::Snapshot NodeSpeaker::snapshot() const {
+  planner::Snapshot snapshot;
+  snapshot.kind = planner::SnapshotKind::kKubernetes;
+  snapshot.config = source_.config();
+  for (const auto& [key, entry] : nodes_.items()) {
+    snapshot.nodes.push_back(speaker::node_info(entry.value));
+  }
+  std::vector<const k8s::EndpointSlice*> slices;
+  for (const auto& [key, entry] : services_.items()) {
+    const auto& service = entry.value;
+    if (!speaker::serves(service, options_.lb_class)) continue;
+    slices.clear();
+    if (auto it = slices_of_.find(key); it != slices_of_.end()) {
+      for (const auto& slice_key : it->second) slices.push_back(slices_.get(slice_key));
+    }
+    snapshot.services.push_back(speaker::service_info(service, slices));
+  }
+  return snapshot;
+}
+
+void NodeSpeaker::plan_and_apply() {
+  if (nodes_.size() == 0 && !node_missing_said_) {
+    spdlog::warn("speaker: node {} is not in the cluster: nothing is announced until it is",
+                 options_.node);
+    node_missing_said_ = true;
+  } else if (nodes_.size() > 0) {
+    node_missing_said_ = false;
+  }
+  HostContext host;
+  host.node = options_.node;
+  host.host = host_addresses();
+  log(reconciler_.apply(planner::plan(snapshot(), options_.node), host));
+  assigned_events();
+  if (!ready_) spdlog::info("speaker: first plan applied: ready");
+  ready_ = true;
+}
+
+void NodeSpeaker::assigned_events() {
+  // MetalLB's speaker records `nodeAssigned` when a node starts announcing a Service.
+  std::set<std::string> now;
+  for (const auto& d : reconciler_.decisions()) {
+    if (d.reason == planner::Reason::kAnnounced) now.insert(d.service);
+  }
+  for (const auto& key : now) {
+    if (announced_.contains(key)) continue;
+    const auto* service = services_.get(key);
+    if (service == nullptr) continue;
+    events_.record(k8s::ObjectReference{"v1", "Service", service->meta.namespace_,
+                                        service->meta.name, service->meta.uid},
+                   k8s::EventType::kNormal, "nodeAssigned", "Announce",
+                   "announcing from node \"" + options_.node + "\" with protocol \"bgp\"");
+  }
+  announced_ = std::move(now);
+}
+
+void NodeSpeaker::wait_signal() {
+  signals_.async_wait([this](const boost::system::error_code& ec, int signal) {
+    if (ec) return;
+    if (signal == SIGTERM && !stopping_) {
+      drain_then_stop();
+    } else {
+      stop_now(signal == SIGINT ? "vipd stopped" : "vipd stopped during drain");
+      return;
+    }
+    wait_signal();
+  });
+}
+
+void NodeSpeaker::drain_then_stop() {
+  // RFC 8326, as standalone: the routes stay, marked GRACEFUL_SHUTDOWN, so routers move traffic
+  // away before anything is withdrawn.
+  stopping_ = true;
+  spdlog::info("SIGTERM: draining for {} ms (RFC 8326 graceful shutdown)",
+               options_.drain_time.count());
+  speaker_.set_drain(true);
+  stop_timer_->arm(clock_.now() + options_.drain_time, [this] {
+    spdlog::info("drain time over: withdrawing every route and closing the sessions");
+    reconciler_.withdraw_all();
+    stop_now("vipd shutting down");
+  });
+}
+
+void NodeSpeaker::stop_now(const std::string& message) {
+  stopping_ = true;
+  stop_timer_->cancel();
+  speaker_.stop_all(message);
+  signals_.cancel();
+  services_.stop();
+  slices_.stop();
+  nodes_.stop();
+  source_.stop();
+  exit_when_quiet(40);
+}
+
+void NodeSpeaker::exit_when_quiet(int checks_left) {
+  // The NOTIFICATIONs (and queued Events) go out before the process ends: checked every 25 ms,
+  // 1 s at most.
+  if ((speaker_.quiescent() && events_.idle()) || checks_left == 0) {
+    if (admin_) admin_->stop();
+    io_.stop();
+    return;
+  }
+  stop_timer_->arm(clock_.now() + std::chrono::milliseconds(25),
+                   [this, checks_left] { exit_when_quiet(checks_left - 1); });
+}
+
+admin::DaemonStatus NodeSpeaker::report() const {
+  admin::DaemonStatus in;
+  in.node = options_.node;
+  in.mode = "speaker";
+  in.version = std::string(version());
+  in.ready = ready_;
+  in.config_file = "namespace " + options_.namespace_ + " (" +
+                   std::string(controller::to_string(source_.form())) + ")";
+  in.config_stale = source_.stale();
+  in.config_errors = source_.errors();
+  const auto now = clock_.now();
+  const auto& identities = reconciler_.peers();
+  for (const auto& s : speaker_.status()) {
+    const auto it = identities.find(s.address);
+    in.peers.push_back(peer_view(s, it == identities.end() ? nullptr : &it->second, now));
+  }
+  for (const auto& d : reconciler_.decisions()) in.announcements.push_back(announcement_view(d));
+  for (const auto& [key, entry] : services_.items()) {
+    const auto& service = entry.value;
+    if (!speaker::serves(service, options_.lb_class)) continue;
+    admin::ServiceView v;
+    v.key = key;
+    v.addresses = service.ingress_ips;
+    if (const auto it = service.meta.annotations.find("metallb.io/ip-allocated-from-pool");
+        it != service.meta.annotations.end()) {
+      v.pool = it->second;
+    }
+    v.traffic_policy =
+        service.external_traffic_policy == k8s::TrafficPolicy::kLocal ? "Local" : "Cluster";
+    in.services.push_back(std::move(v));
+  }
+  admin::KubernetesView k;
+  k.server = client_.server_url();
+  k.requests = client_.request_counts();
+  const auto informer = [](std::string resource, bool synced, std::size_t objects,
+                           std::uint64_t invalid, const k8s::ListWatchCounts& c) {
+    return admin::InformerView{std::move(resource), synced,           objects,  c.lists,
+                               c.relists,           c.watch_restarts, c.events, invalid};
+  };
+  k.informers.push_back(informer("services", services_.synced(), services_.size(),
+                                 services_.invalid_objects(), services_.counts()));
+  k.informers.push_back(informer("endpointslices", slices_.synced(), slices_.size(),
+                                 slices_.invalid_objects(), slices_.counts()));
+  k.informers.push_back(
+      informer("nodes", nodes_.synced(), nodes_.size(), nodes_.invalid_objects(), nodes_.counts()));
+  for (const auto& c : source_.collections()) {
+    k.informers.push_back(informer(c.resource, c.synced, c.objects, c.undecodable, c.counts));
+  }
+  in.kubernetes = std::move(k);
+  if (auto rss = admin::process_resident_memory_bytes()) in.resident_memory = rss.value();
+  return in;
+}
+
+}  // namespace
+
+int run_speaker(const SpeakerOptions& options) {
+  auto access = options.kubeconfig.empty()
+                    ? k8s::in_cluster(k8s::in_cluster_environment())
+                    : k8s::from_kubeconfig(options.kubeconfig, options.context);
+  if (!access) {
+    spdlog::error("{}{}", access.error().message(),
+                  options.kubeconfig.empty() ? " (not in a pod? give --kubeconfig)" : "");
+    return 1;
+  }
+  asio::io_context io;
+  SteadyTimerClock clock;
+  auto client = k8s::Client::create(io.get_executor(), clock, access.value(),
+                                    {.user_agent = "vipd/" + std::string(version())});
+  if (!client) {
+    spdlog::error("{}", client.error().message());
+    return 1;
+  }
+  NodeSpeaker daemon(io, clock, *client.value(), options);
+  if (const int code = daemon.start(); code != 0) return code;
+  io.run();
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace vipd::daemon

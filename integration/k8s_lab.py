@@ -1,0 +1,233 @@
+"""The Kubernetes lab: the demo's network (demo_lab.py: an FRR router with ECMP, a gobgpd
+collector, three nodes on one LAN with an HTTP responder each, a client behind the router) with
+a cluster on it: the test API server (k8s_api_server.py) in its own namespace on the LAN,
+MetalLB's CRDs and vipd's RBAC (deploy/) applied with kubectl, `vipd controller` beside the API
+server and `vipd speaker` on every node, each with its ServiceAccount's token
+(`kubectl create token`), as pods would run them.
+
+    api 192.0.2.100 / 2001:db8::100   test API server (port 6443), kubectl, vipd controller
+      '-- on the demo's LAN with node1..3 (192.0.2.11..13), the router and the collector
+
+No kubelet runs: Nodes and EndpointSlices are written with kubectl, endpoints naming their
+node. The HTTP responders already answer on every node for the service's address (on lo), so
+which node gets a request is decided by the router's routes alone.
+"""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import time
+
+from demo_lab import (ADMIN, DRAIN_TIME, HERE, HOLD_TIME, NODE_AS, NODES, PYTHON, ROUTER_AS,
+                      ROUTER_V4, ROUTER_V6, COLLECTOR_AS, COLLECTOR_V4, VIP_V4, VIP_V6, POOL_V4,
+                      POOL_V6, Demo, VipdSpeaker)
+from lab import sh, wait_for
+
+API_V4, API_V6 = "192.0.2.100", "2001:db8::100"
+API_PORT = 6443
+ROOT = os.path.join(HERE, "..")
+SERVER = os.path.join(HERE, "k8s_api_server.py")
+CRDS = os.path.join(ROOT, "deploy", "crds")
+DEPLOY = os.path.join(ROOT, "deploy")
+CONTROLLER_ADMIN = "127.0.0.1:7474"  # in the api namespace
+
+# The user's configuration: MetalLB resources as a MetalLB user writes them.
+CONFIG = f"""
+apiVersion: metallb.io/v1beta1
+kind: IPAddressPool
+metadata: {{name: public, namespace: metallb-system}}
+spec:
+  addresses: [{POOL_V4}, {POOL_V6}]
+---
+apiVersion: metallb.io/v1beta2
+kind: BGPPeer
+metadata: {{name: router, namespace: metallb-system}}
+spec: {{myASN: {NODE_AS}, peerASN: {ROUTER_AS}, peerAddress: {ROUTER_V4}, holdTime: {HOLD_TIME}s}}
+---
+apiVersion: metallb.io/v1beta2
+kind: BGPPeer
+metadata: {{name: router-v6, namespace: metallb-system}}
+spec: {{myASN: {NODE_AS}, peerASN: {ROUTER_AS}, peerAddress: "{ROUTER_V6}", holdTime: {HOLD_TIME}s}}
+---
+apiVersion: metallb.io/v1beta2
+kind: BGPPeer
+metadata: {{name: collector, namespace: metallb-system}}
+spec: {{myASN: {NODE_AS}, peerASN: {COLLECTOR_AS}, peerAddress: {COLLECTOR_V4},
+        holdTime: {HOLD_TIME}s}}
+---
+apiVersion: metallb.io/v1beta1
+kind: BGPAdvertisement
+metadata: {{name: public, namespace: metallb-system}}
+spec:
+  ipAddressPools: [public]
+"""
+
+
+def web_service(policy="Local"):
+    """The demo's Service: asks for the addresses every node holds on lo."""
+    return {"apiVersion": "v1", "kind": "Service",
+            "metadata": {"name": "web", "namespace": "default",
+                         "annotations": {"metallb.io/loadBalancerIPs": f"{VIP_V4},{VIP_V6}"}},
+            "spec": {"type": "LoadBalancer", "externalTrafficPolicy": policy,
+                     "ipFamilyPolicy": "RequireDualStack", "ipFamilies": ["IPv4", "IPv6"],
+                     "ports": [{"name": "http", "port": 80, "protocol": "TCP"}]}}
+
+
+def endpoint_slices(nodes, service="web"):
+    """One IPv4 and one IPv6 EndpointSlice with a ready endpoint on each of `nodes`."""
+    slices = []
+    for family, base in (("IPv4", "10.244.{}.10"), ("IPv6", "fd00:10:244:{}::10")):
+        slices.append({
+            "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+            "metadata": {"name": f"{service}-{family.lower()}", "namespace": "default",
+                         "labels": {"kubernetes.io/service-name": service}},
+            "addressType": family,
+            "ports": [{"name": "http", "port": 80, "protocol": "TCP"}],
+            "endpoints": [{"addresses": [base.format(int(n[-1]))], "nodeName": n,
+                           "conditions": {"ready": True}} for n in nodes]})
+    return slices
+
+
+def yaml_stream(*objects):
+    return "".join("---\n" + json.dumps(o) + "\n" for o in objects)
+
+
+class Cluster:
+    """The test API server in the lab's `api` namespace; kubectl runs there too."""
+
+    def __init__(self, lab):
+        self.lab = lab
+        self.dir = os.path.join(lab.dir, "cluster")
+        os.makedirs(self.dir, exist_ok=True)
+        self.process = lab.run("api", [PYTHON, SERVER, "--listen", f"{API_V4}:{API_PORT}",
+                                       "--data-dir", self.dir, "--no-persist"],
+                               "api-server.log")
+        wait_for("the API server", lambda: "ready https://" in lab.log(self.process), 30, 0.05)
+        self.admin = os.path.join(self.dir, "admin.kubeconfig")
+
+    def kubectl(self, *args, input=None, kubeconfig=None, check=True, timeout=60):
+        env = dict(os.environ, KUBECACHEDIR=os.path.join(self.dir, "kubectl-cache"),
+                   HOME=self.dir)
+        res = subprocess.run(["ip", "netns", "exec", self.lab.ns("api"), "kubectl",
+                              "--kubeconfig", kubeconfig or self.admin, *args],
+                             input=input, capture_output=True, text=True, env=env,
+                             timeout=timeout)
+        if check and res.returncode != 0:
+            raise AssertionError(f"kubectl {' '.join(args)} failed ({res.returncode}): "
+                                 f"{res.stdout}{res.stderr}")
+        return res.stdout
+
+    def kubectl_json(self, *args, **kw):
+        return json.loads(self.kubectl(*args, "-o", "json", **kw))
+
+    def apply(self, *objects):
+        return self.kubectl("apply", "-f", "-", input=yaml_stream(*objects))
+
+    def token_kubeconfig(self, account, namespace="metallb-system"):
+        """A kubeconfig for a ServiceAccount, with a token from `kubectl create token`, as the
+        pod's projected token would be."""
+        token = self.kubectl("create", "token", account, "-n", namespace,
+                             "--duration", "2h").strip()
+        path = os.path.join(self.dir, f"{account}.kubeconfig")
+        shutil.copy(self.admin, path)
+        self.kubectl("config", "set-credentials", account, f"--token={token}",
+                     kubeconfig=path)
+        self.kubectl("config", "set-context", "--current", f"--user={account}", kubeconfig=path)
+        return path
+
+    def ingress(self, name="web", namespace="default"):
+        try:
+            svc = self.kubectl_json("get", "service", name, "-n", namespace)
+        except AssertionError:
+            return []
+        return [i.get("ip") for i in svc.get("status", {}).get("loadBalancer", {})
+                .get("ingress", [])]
+
+
+class KubeSpeaker(VipdSpeaker):
+    """`vipd speaker` in a node's namespace, as the DaemonSet's pod on that node."""
+
+    def __init__(self, demo, node):
+        self.demo, self.node, self.lab = demo, node, demo.lab
+        demo.starts[node] = demo.starts.get(node, 0) + 1
+        self.process = self.lab.run(
+            node, [demo.vipd, "--log-level", "info", "speaker", "--node", node,
+                   "--kubeconfig", demo.speaker_kubeconfig, "--admin", ADMIN,
+                   "--drain-time", f"{DRAIN_TIME}s"],
+            f"{node}-vipd-{demo.starts[node]}.log")
+        self.process.stop_signal = signal.SIGINT  # at cleanup: exit at once, no drain
+
+
+class KubeDemo(Demo):
+    """The demo's lab with a cluster on it; the steps a user takes with kubectl."""
+
+    def __init__(self, lab, vipd, say=print, strict=False):
+        super().__init__(lab, vipd, say=say, strict=strict)
+        self.cluster = None
+        self.controller = None
+        self.speaker_kubeconfig = None
+
+    def build(self):
+        super().build()
+        self.lab.add_ns("api")
+        self.lab.link("api", "a0", "lan", "la")
+        sh("ip", "-n", self.lab.ns("lan"), "link", "set", self.lab.prefix + "la", "master",
+           self.lab.prefix + "br")
+        self.lab.addr("api", "a0", f"{API_V4}/24")
+        self.lab.addr("api", "a0", f"{API_V6}/64")
+
+    def start_cluster(self):
+        """The API server, MetalLB's CRDs, vipd's RBAC, the three Nodes."""
+        c = self.cluster = Cluster(self.lab)
+        c.kubectl("apply", "-f", CRDS)
+        c.kubectl("wait", "--for", "condition=Established", "crd", "--all", "--timeout", "60s")
+        c.kubectl("create", "namespace", "metallb-system")
+        c.kubectl("apply", "-f", os.path.join(DEPLOY, "controller-rbac.yaml"))
+        c.kubectl("apply", "-f", os.path.join(DEPLOY, "speaker-rbac.yaml"))
+        c.apply(*({"apiVersion": "v1", "kind": "Node",
+                   "metadata": {"name": n, "labels": {"kubernetes.io/hostname": n}},
+                   "status": {"addresses": [{"type": "InternalIP", "address": v4},
+                                            {"type": "InternalIP", "address": v6}]}}
+                  for n, (v4, v6) in NODES.items()))
+        self.speaker_kubeconfig = c.token_kubeconfig("vipd-speaker")
+        self.controller_kubeconfig = c.token_kubeconfig("vipd-controller")
+
+    def start_controller(self):
+        self.controller = self.lab.run(
+            "api", [self.vipd, "--log-level", "info", "controller",
+                    "--kubeconfig", self.controller_kubeconfig, "--admin", CONTROLLER_ADMIN,
+                    "--identity", "controller-0"], "controller.log")
+        return self.controller
+
+    def start_speaker(self, node, config_text=None):
+        self.speakers[node] = KubeSpeaker(self, node)
+        return self.speakers[node]
+
+    def setup(self, speakers=True):
+        """Builds the lab, the cluster, the controller and every speaker; waits until each
+        speaker is ready (informers synced, first plan applied). No Service exists yet."""
+        self.build()
+        self.start_router()
+        self.start_collector()
+        self.start_responders()
+        self.start_cluster()
+        self.start_controller()
+        if speakers:
+            for node in NODES:
+                self.start_speaker(node)
+
+    def wait_ready(self, timeout=20):
+        for node, s in self.speakers.items():
+            wait_for(f"{node}'s speaker to be ready", s.ready, timeout, 0.1)
+
+    def wait_hops(self, nodes, timeout=15):
+        """Waits until both service addresses have exactly `nodes` as next hops; returns the
+        seconds it took, or None."""
+        start = time.monotonic()
+        want = sorted(nodes)
+        while time.monotonic() - start < timeout:
+            if all(self.kernel_next_hops(v) == want for v in (VIP_V4, VIP_V6)):
+                return time.monotonic() - start
+            time.sleep(0.02)
+        return None

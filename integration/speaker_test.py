@@ -1,0 +1,155 @@
+#!/usr/bin/env python3
+"""`vipd speaker` on three nodes and `vipd controller`, against the test API server, an FRR
+router with ECMP and a gobgpd collector (the Kubernetes lab, k8s_lab.py), driven with kubectl
+as a user would: the Kubernetes demo's steps with assertions, and a speaker killed and
+restarted, a node excluded from load balancers, a peer whose node selector stops matching, and
+an invalid configuration.
+
+Usage: speaker_test.py --vipd build/dev/daemon/vipd [-k NAME]
+"""
+import json
+import signal
+import sys
+import time
+
+from demo_lab import NODES, VIP_V4, VIP_V6
+from k8s_lab import CONFIG, KubeDemo, endpoint_slices, web_service
+from lab import run_tests, wait_for
+
+
+def demo_of(lab, vipd):
+    demo = KubeDemo(lab, vipd, say=lambda text: print(text, flush=True), strict=True)
+    demo.setup()
+    demo.wait_ready()
+    demo.cluster.kubectl("apply", "-f", "-", input=CONFIG)
+    return demo
+
+
+def hops(demo):
+    return {v: demo.kernel_next_hops(v) for v in (VIP_V4, VIP_V6)}
+
+
+def events(demo, name="web"):
+    out = demo.cluster.kubectl_json("get", "events", "-n", "default", "--field-selector",
+                                    f"involvedObject.name={name}")
+    return [(e.get("reason"), e.get("message"), (e.get("source") or {}).get("component", ""))
+            for e in out["items"]]
+
+
+def test_the_demo_steps(lab, vipd):
+    demo = demo_of(lab, vipd)
+    c = demo.cluster
+    # A Service with endpoints on node1 and node2, policy Local.
+    c.apply(web_service("Local"), *endpoint_slices(["node1", "node2"]))
+    assert wait_for("the controller's status", lambda: c.ingress() == [VIP_V4, VIP_V6], 20)
+    shown = c.kubectl("get", "service", "web")
+    assert VIP_V4 in shown, shown
+    took = demo.wait_hops(["node1", "node2"], 20)
+    assert took is not None, hops(demo)
+    # Every node's sessions are up (router IPv4 and IPv6, collector); node3 announces nothing.
+    assert wait_for("nine sessions", lambda: demo.established_sessions() == 9, 15)
+    assert demo.speakers["node3"].announcements() == set()
+    # nodeAssigned Events from the two announcing speakers, as MetalLB's speaker writes them.
+    assigned = wait_for("two nodeAssigned Events", lambda: sorted(
+        m for r, m, _ in events(demo) if r == "nodeAssigned") or None, 15)
+    assert assigned == ['announcing from node "node1" with protocol "bgp"',
+                        'announcing from node "node2" with protocol "bgp"'], assigned
+    # Real traffic reaches both nodes, and only them.
+    traffic = demo.requests(200)
+    assert not traffic.failures(), traffic.describe_failures()
+    assert set(traffic.answered()) == {"node1", "node2"}, traffic.answered()
+    # The endpoint on node2 moves to node3: the routes follow.
+    c.apply(*endpoint_slices(["node1", "node3"]))
+    assert demo.wait_hops(["node1", "node3"], 15) is not None, hops(demo)
+    # Policy Cluster: every node announces.
+    c.kubectl("patch", "service", "web", "-p", '{"spec":{"externalTrafficPolicy":"Cluster"}}')
+    assert demo.wait_hops(sorted(NODES), 15) is not None, hops(demo)
+    # vipd status on a node says what it announces to which peer.
+    status = demo.speakers["node2"].status()
+    assert status["mode"] == "speaker" and status["ready"], status
+    announced = {(a["peer"], a["prefix"]) for a in status["announcements"]
+                 if a["reason"] == "announced"}
+    assert ("router", f"{VIP_V4}/32") in announced, announced
+    assert ("router-v6", f"{VIP_V6}/128") in announced, announced
+    # Deleted: withdrawn everywhere.
+    c.kubectl("delete", "service", "web")
+    assert demo.wait_hops([], 15) is not None, hops(demo)
+
+
+def test_a_killed_speaker_announces_the_same_routes_again(lab, vipd):
+    demo = demo_of(lab, vipd)
+    c = demo.cluster
+    c.apply(web_service("Cluster"), *endpoint_slices(["node1"]))
+    assert demo.wait_hops(sorted(NODES), 20) is not None, hops(demo)
+    before = demo.speakers["node2"].announcements()
+    demo.speakers["node2"].signal(signal.SIGKILL)
+    demo.speakers["node2"].wait(5)
+    # The kernel closes the dead process's sessions: the router drops node2.
+    assert demo.wait_hops(["node1", "node3"], 10) is not None, hops(demo)
+    demo.start_speaker("node2")
+    assert demo.wait_hops(sorted(NODES), 20) is not None, hops(demo)
+    assert demo.speakers["node2"].announcements() == before
+
+
+def test_an_excluded_node_withdraws_and_a_peer_whose_selector_stops_matching_closes(lab, vipd):
+    demo = demo_of(lab, vipd)
+    c = demo.cluster
+    c.apply(web_service("Cluster"), *endpoint_slices(["node1"]))
+    assert demo.wait_hops(sorted(NODES), 20) is not None, hops(demo)
+    # The exclusion label withdraws node3's routes; its sessions stay (as in MetalLB).
+    c.kubectl("label", "node", "node3", "node.kubernetes.io/exclude-from-external-load-balancers=")
+    assert demo.wait_hops(["node1", "node2"], 15) is not None, hops(demo)
+    assert demo.established_sessions() == 9
+    c.kubectl("label", "node", "node3", "node.kubernetes.io/exclude-from-external-load-balancers-")
+    assert demo.wait_hops(sorted(NODES), 15) is not None, hops(demo)
+    # The router's IPv4 peer only for nodes labelled rack=a: node1 gets the label, the others
+    # close that session with a Cease (the router sees them go), and keep IPv6 and the collector.
+    c.kubectl("label", "node", "node1", "rack=a")
+    c.kubectl("patch", "bgppeer", "router", "-n", "metallb-system", "--type=merge", "-p",
+              json.dumps({"spec": {"nodeSelectors": [{"matchLabels": {"rack": "a"}}]}}))
+    assert wait_for("the IPv4 route from node1 only", lambda: demo.kernel_next_hops(VIP_V4) ==
+                    ["node1"], 15)
+    assert demo.kernel_next_hops(VIP_V6) == sorted(NODES)
+    sessions = demo.router_sessions()
+    assert sessions[NODES["node1"][0]] == "Established", sessions
+    assert sessions[NODES["node2"][0]] != "Established", sessions
+    log = demo.speakers["node2"].log()
+    assert "router" in log and ("removed" in log or "Cease" in log), log[-2000:]
+
+
+def test_an_invalid_configuration_keeps_the_last_good_announcements(lab, vipd):
+    demo = demo_of(lab, vipd)
+    c = demo.cluster
+    c.apply(web_service("Cluster"), *endpoint_slices(["node1"]))
+    assert demo.wait_hops(sorted(NODES), 20) is not None, hops(demo)
+    # An overlapping pool is refused by every speaker: the announcements stay, the error is
+    # shown, and an Event names the pool.
+    c.kubectl("apply", "-f", "-", input="""
+apiVersion: metallb.io/v1beta1
+kind: IPAddressPool
+metadata: {name: overlap, namespace: metallb-system}
+spec: {addresses: [203.0.113.128/25]}
+""")
+    stale = wait_for("node1's configuration to be stale", lambda: demo.speakers["node1"]
+                     .config_state().get("stale"), 15)
+    assert stale
+    errors = demo.speakers["node1"].config_state()["errors"]
+    assert any("overlap" in e for e in errors), errors
+    time.sleep(1)
+    assert hops(demo) == {VIP_V4: sorted(NODES), VIP_V6: sorted(NODES)}, hops(demo)
+    # Fixed: nothing stale, still announced.
+    c.kubectl("delete", "ipaddresspool", "overlap", "-n", "metallb-system")
+    assert wait_for("node1's configuration valid again", lambda: not demo.speakers["node1"]
+                    .config_state().get("stale"), 15)
+    assert hops(demo) == {VIP_V4: sorted(NODES), VIP_V6: sorted(NODES)}, hops(demo)
+
+
+TESTS = [
+    test_the_demo_steps,
+    test_a_killed_speaker_announces_the_same_routes_again,
+    test_an_excluded_node_withdraws_and_a_peer_whose_selector_stops_matching_closes,
+    test_an_invalid_configuration_keeps_the_last_good_announcements,
+]
+
+if __name__ == "__main__":
+    sys.exit(run_tests(TESTS, sys.argv[1:], binary_flag="--vipd", remove_dirs=True))

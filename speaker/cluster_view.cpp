@@ -1,0 +1,47 @@
+#include "speaker/cluster_view.hpp"
+
+namespace vipd::speaker {
+
+bool serves(const k8s::Service& service, std::string_view lb_class) {
+  if (service.type != k8s::ServiceType::kLoadBalancer) return false;
+  if (lb_class.empty()) return !service.load_balancer_class.has_value();
+  return service.load_balancer_class == lb_class;
+}
+
+planner::ServiceInfo service_info(const k8s::Service& service,
+                                  std::span<const k8s::EndpointSlice* const> slices) {
+  planner::ServiceInfo info;
+  info.namespace_ = service.meta.namespace_;
+  info.name = service.meta.name;
+  info.labels = service.meta.labels;
+  info.addresses = service.ingress_ips;
+  info.traffic_policy = service.external_traffic_policy == k8s::TrafficPolicy::kLocal
+                            ? config::TrafficPolicy::kLocal
+                            : config::TrafficPolicy::kCluster;
+  for (const auto* slice : slices) {
+    if (slice == nullptr || slice->address_type == k8s::AddressType::kFqdn ||
+        slice->meta.has_deletion_timestamp) {
+      continue;
+    }
+    for (const auto& e : slice->endpoints) {
+      planner::Endpoint endpoint;
+      endpoint.node = e.node_name.value_or("");
+      endpoint.ready = e.conditions.ready;
+      endpoint.serving = e.conditions.serving;
+      if (!e.addresses.empty()) endpoint.address = e.addresses.front().to_string();
+      info.endpoints.push_back(std::move(endpoint));
+    }
+  }
+  return info;
+}
+
+planner::NodeInfo node_info(const k8s::Node& node) {
+  return planner::NodeInfo{node.meta.name, node.meta.labels, node.network_unavailable};
+}
+
+std::string slice_service_key(const k8s::EndpointSlice& slice) {
+  if (slice.service_name.empty()) return {};
+  return slice.meta.namespace_ + "/" + slice.service_name;
+}
+
+}  // namespace vipd::speaker
