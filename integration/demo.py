@@ -1,12 +1,20 @@
 #!/usr/bin/env python3
-"""The vipd demo: a router with ECMP, a route collector, three nodes each running
-`vipd standalone` and a client, in network namespaces (see demo_lab.py for the topology).
+"""The vipd demo: a router with ECMP, a route collector, three nodes and a client, in network
+namespaces (see demo_lab.py for the topology), in two variants.
 
-It shows the router's ECMP route to the service VIP, client requests spread across the nodes, a
-drain without a failed request, a killed speaker, a failing health check, and cleans everything
-up. Exits 0 only when every expectation held. Needs root.
+kubernetes (the default): a test Kubernetes API server on the LAN (k8s_lab.py), `vipd
+controller` and a `vipd speaker` on every node, driven with kubectl as a user would: a MetalLB
+configuration, a LoadBalancer Service with endpoints on two nodes (policy Local), the router's
+two next hops, traffic on exactly those nodes, an endpoint that moves, policy Cluster (three next
+hops), the Events and `vipd status`, the Service deleted.
 
-Usage: demo.py --vipd build/release/daemon/vipd
+standalone: every node runs `vipd standalone`; the router's ECMP route to the service VIP,
+client requests spread across the nodes, a drain without a failed request, a killed speaker, a
+failing health check.
+
+Both clean everything up and exit 0 only when every expectation held. Needs root.
+
+Usage: demo.py --vipd build/release/daemon/vipd [kubernetes|standalone]
 """
 import argparse
 import os
@@ -16,6 +24,7 @@ import time
 import traceback
 
 from demo_lab import DRAIN_TIME, HOLD_TIME, NODES, VIP_V4, VIP_V6, Demo
+from k8s_lab import API_V4, KubeDemo
 from lab import Lab
 
 
@@ -61,9 +70,32 @@ def run(demo):
     demo.step_health("node3")
 
 
+def run_kubernetes(demo):
+    say("Building the lab: a router (FRR, AS 64500, ECMP), a route collector (gobgpd,")
+    say("AS 64502), three nodes on one LAN (AS 64501) and a client behind the router; on the")
+    say(f"LAN a test Kubernetes API server ({API_V4}:6443) with MetalLB's CRDs and vipd's RBAC")
+    say("(deploy/) applied with kubectl, `vipd controller` beside it and `vipd speaker` on every")
+    say("node, each with its ServiceAccount's token. Every node runs an HTTP server that")
+    say(f"answers with its name on {VIP_V4} and {VIP_V6}: the routes alone decide who answers.")
+    start = time.monotonic()
+    demo.setup()
+    demo.wait_ready()
+    say(f"Up in {time.monotonic() - start:.1f} s: the controller leads, every speaker is ready "
+        "(nothing to announce yet).")
+    demo.step_configure()
+    demo.step_service(("node1", "node2"))
+    demo.step_traffic(("node1", "node2"))
+    demo.step_move("node2", "node3")
+    demo.step_cluster_policy()
+    demo.step_traffic(tuple(NODES))
+    demo.step_observe("node1")
+    demo.step_delete()
+
+
 def print_logs(lab):
     for p in lab.processes:
-        if "vipd" in os.path.basename(p.log_path):
+        name = os.path.basename(p.log_path)
+        if "vipd" in name or name in ("controller.log", "api-server.log"):
             say(f"--- {os.path.basename(p.log_path)} (last lines)")
             say("\n".join(lab.log(p).splitlines()[-15:]))
 
@@ -71,6 +103,10 @@ def print_logs(lab):
 def main(argv):
     parser = argparse.ArgumentParser(description="The vipd network demo (needs root).")
     parser.add_argument("--vipd", required=True, help="the vipd binary")
+    parser.add_argument("variant", nargs="?", default="kubernetes",
+                        choices=("kubernetes", "standalone"),
+                        help="kubernetes (default): controller and speakers driven with kubectl; "
+                             "standalone: `vipd standalone` on every node")
     args = parser.parse_args(argv)
     if os.geteuid() != 0:
         say("the demo needs root (it builds network namespaces)")
@@ -84,10 +120,10 @@ def main(argv):
 
     start = time.monotonic()
     lab = Lab(remove_dir=True)
-    demo = Demo(lab, vipd, say=say)
+    demo = (KubeDemo if args.variant == "kubernetes" else Demo)(lab, vipd, say=say)
     error = None
     try:
-        run(demo)
+        (run_kubernetes if args.variant == "kubernetes" else run)(demo)
     except KeyboardInterrupt:
         error = "interrupted"
     except Exception as e:  # an expectation that could not even be checked

@@ -231,3 +231,89 @@ class KubeDemo(Demo):
                 return time.monotonic() - start
             time.sleep(0.02)
         return None
+
+    # --- the Kubernetes demo's steps (narrated and checked) ----------------------------------
+
+    def kubectl_shown(self, *args, input=None):
+        """Runs kubectl as the user would and shows the command and its output."""
+        self.say(f"  $ kubectl {' '.join(args)}")
+        out = self.cluster.kubectl(*args, input=input, check=False)
+        for line in out.rstrip().splitlines():
+            self.say(f"    {line}")
+        return out
+
+    def show_hops(self):
+        for vip in (VIP_V4, VIP_V6):
+            family = "-6" if ":" in vip else "-4"
+            self.show("router", "ip", family, "route", "show", vip, label="router")
+
+    def step_configure(self):
+        self.heading("The user applies a MetalLB configuration: a pool, three BGP peers (the "
+                     "router over IPv4 and IPv6, the collector) and an advertisement")
+        self.kubectl_shown("apply", "-f", "-", input=CONFIG)
+        ok = wait_for("every speaker's sessions", lambda: self.established_sessions() ==
+                      3 * len(NODES), 20, 0.1)
+        self.expect(ok, "every node has its three BGP sessions Established",
+                    f"{self.established_sessions()} of {3 * len(NODES)}")
+
+    def step_service(self, nodes=("node1", "node2")):
+        self.heading(f"A Service of type LoadBalancer, externalTrafficPolicy Local, with "
+                     f"endpoints on {' and '.join(nodes)}")
+        self.say("  (no kubelet runs here: the EndpointSlices are written with kubectl, each "
+                 "endpoint naming its node)")
+        self.kubectl_shown("apply", "-f", "-", input=yaml_stream(
+            web_service("Local"), *endpoint_slices(list(nodes))))
+        got = wait_for("the Service's EXTERNAL-IP", lambda: self.cluster.ingress() ==
+                       [VIP_V4, VIP_V6], 20, 0.1)
+        self.kubectl_shown("get", "service", "web", "-o", "wide")
+        self.expect(got, "vipd controller wrote both addresses to the Service's status",
+                    ", ".join(self.cluster.ingress()))
+        took = self.wait_hops(nodes, 20)
+        self.show_hops()
+        self.expect(took is not None, f"the router has exactly {len(nodes)} next hops: "
+                    f"{', '.join(nodes)}", "" if took is None else f"after {took:.2f} s")
+
+    def step_traffic(self, nodes, count=200):
+        self.heading(f"{count} client requests (fresh TCP connection each, IPv4 and IPv6)")
+        t = self.requests(count)
+        answered = t.answered()
+        for node in NODES:
+            self.say(f"    {node}: {answered.get(node, 0):4d} answers")
+        self.expect(not t.failures(), "no request failed", t.describe_failures())
+        self.expect(set(answered) == set(nodes),
+                    f"the traffic reaches {', '.join(nodes)} and no other node", str(answered))
+        return t
+
+    def step_move(self, old, new, stay="node1"):
+        self.heading(f"The endpoint on {old} moves to {new}")
+        t0 = time.monotonic()
+        self.kubectl_shown("apply", "-f", "-", input=yaml_stream(
+            *endpoint_slices([stay, new])))
+        took = self.wait_hops((stay, new), 15)
+        self.show_hops()
+        self.expect(took is not None, f"the routes follow: {stay} and {new}",
+                    f"after {time.monotonic() - t0:.2f} s")
+
+    def step_cluster_policy(self):
+        self.heading("externalTrafficPolicy: Cluster -- every node may take the traffic")
+        self.kubectl_shown("patch", "service", "web", "-p",
+                           '{"spec":{"externalTrafficPolicy":"Cluster"}}')
+        took = self.wait_hops(sorted(NODES), 15)
+        self.show_hops()
+        self.expect(took is not None, "three next hops", "" if took is None
+                    else f"after {took:.2f} s")
+
+    def step_observe(self, node="node1"):
+        self.heading("What the cluster and a node say")
+        self.kubectl_shown("get", "events", "--field-selector", "involvedObject.name=web",
+                           "--sort-by", ".metadata.creationTimestamp")
+        self.show(node, self.vipd, "status", display="vipd status", label=node)
+
+    def step_delete(self):
+        self.heading("The Service is deleted")
+        t0 = time.monotonic()
+        self.kubectl_shown("delete", "service", "web")
+        took = self.wait_hops([], 15)
+        self.show_hops()
+        self.expect(took is not None, "every route to it is withdrawn",
+                    f"after {time.monotonic() - t0:.2f} s")
