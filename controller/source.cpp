@@ -343,6 +343,11 @@ ConfigSource::Candidate ConfigSource::assemble() const {
 }
 
 void ConfigSource::build() {
+  check();
+  if (options_.checked) options_.checked();
+}
+
+void ConfigSource::check() {
   burst_start_.reset();
   ++counts_.builds;
   auto candidate = assemble();

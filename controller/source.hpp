@@ -74,6 +74,9 @@ struct ConfigSourceOptions {
   Clock::duration probe_max = std::chrono::seconds(30);
   k8s::ListWatchOptions list_watch;
   std::uint64_t jitter_seed = 0;
+  // Called after every candidate is checked, valid, unchanged or refused (stale() and errors()
+  // say which): for owners that report the configuration's state.
+  std::function<void()> checked;
 };
 
 // One followed collection, for /status and metrics.
@@ -142,7 +145,8 @@ class ConfigSource {
   asio::awaitable<void> ask(std::size_t index);
   void changed();
   bool all_synced() const;
-  void build();
+  void build();  // check(), then tell the owner
+  void check();
   Candidate assemble() const;
   void refuse(const Candidate& candidate);
   void say_configmap_ignored(bool ignored);

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <ctime>
 #include <map>
 #include <memory>
 #include <set>
@@ -18,6 +19,7 @@
 #include "daemon/host.hpp"
 #include "daemon/route_reconciler.hpp"
 #include "daemon/speaker_control.hpp"
+#include "daemon/speaker_statuses.hpp"
 #include "daemon/status_views.hpp"
 #include "daemon/version.hpp"
 #include "k8s/access.hpp"
@@ -28,11 +30,21 @@
 #include "k8s/service_view.hpp"
 #include "planner/planner.hpp"
 #include "speaker/cluster_view.hpp"
+#include "speaker/service_status.hpp"
 
 namespace vipd::daemon {
 namespace {
 
 namespace json = boost::json;
+
+std::string now_rfc3339() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buffer;
+}
 
 void log(const std::vector<Note>& notes) {
   for (const auto& n : notes) {
@@ -60,8 +72,15 @@ class NodeSpeaker {
         events_(io.get_executor(), client, clock,
                 k8s::EventRecorderOptions{.reporting_controller = "vipd.io/speaker",
                                           .reporting_instance = options_.node}),
+        statuses_(io.get_executor(), client, clock, options_.namespace_, options_.node),
         source_(io.get_executor(), client, clock, events_,
-                controller::ConfigSourceOptions{.namespace_ = options_.namespace_},
+                controller::ConfigSourceOptions{.namespace_ = options_.namespace_,
+                                                .checked =
+                                                    [this] {
+                                                      if (!source_.stale()) loaded_ = now_rfc3339();
+                                                      statuses_.set_configuration(!source_.stale(),
+                                                                                  source_.errors());
+                                                    }},
                 [this](const config::Config&) { schedule_plan(); }),
         services_(io.get_executor(), client, clock, k8s::Collection{"/api/v1/services"},
                   [](const json::object& o) { return k8s::decode_service(o); },
@@ -132,7 +151,9 @@ class NodeSpeaker {
   k8s::Client& client_;
   SpeakerOptions options_;
   k8s::EventRecorder events_;
+  SpeakerStatuses statuses_;
   controller::ConfigSource source_;
+  std::string loaded_;  // when the configuration in force was last checked valid
   k8s::Informer<k8s::Service> services_;
   k8s::Informer<k8s::EndpointSlice> slices_;
   k8s::Informer<k8s::Node> nodes_;
@@ -240,6 +261,7 @@ void NodeSpeaker::plan_and_apply() {
   host.host = host_addresses();
   log(reconciler_.apply(planner::plan(snapshot(), options_.node), host));
   assigned_events();
+  statuses_.set_announced(speaker::announced_peers(reconciler_.decisions()));
   if (!ready_) spdlog::info("speaker: first plan applied: ready");
   ready_ = true;
 }
@@ -285,6 +307,7 @@ void NodeSpeaker::drain_then_stop() {
   stop_timer_->arm(clock_.now() + options_.drain_time, [this] {
     spdlog::info("drain time over: withdrawing every route and closing the sessions");
     reconciler_.withdraw_all();
+    statuses_.set_announced({});
     stop_now("vipd shutting down");
   });
 }
@@ -304,7 +327,7 @@ void NodeSpeaker::stop_now(const std::string& message) {
 void NodeSpeaker::exit_when_quiet(int checks_left) {
   // The NOTIFICATIONs (and queued Events) go out before the process ends: checked every 25 ms,
   // 1 s at most.
-  if ((speaker_.quiescent() && events_.idle()) || checks_left == 0) {
+  if ((speaker_.quiescent() && events_.idle() && statuses_.idle()) || checks_left == 0) {
     if (admin_) admin_->stop();
     io_.stop();
     return;
@@ -322,6 +345,7 @@ admin::DaemonStatus NodeSpeaker::report() const {
   in.config_file = "namespace " + options_.namespace_ + " (" +
                    std::string(controller::to_string(source_.form())) + ")";
   in.config_stale = source_.stale();
+  in.config_loaded = loaded_;
   in.config_errors = source_.errors();
   const auto now = clock_.now();
   const auto& identities = reconciler_.peers();

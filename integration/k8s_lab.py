@@ -14,6 +14,7 @@ which node gets a request is decided by the router's routes alone.
 """
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -28,7 +29,6 @@ API_V4, API_V6 = "192.0.2.100", "2001:db8::100"
 API_PORT = 6443
 ROOT = os.path.join(HERE, "..")
 SERVER = os.path.join(HERE, "k8s_api_server.py")
-CRDS = os.path.join(ROOT, "deploy", "crds")
 DEPLOY = os.path.join(ROOT, "deploy")
 CONTROLLER_ADMIN = "127.0.0.1:7474"  # in the api namespace
 
@@ -180,11 +180,15 @@ class KubeDemo(Demo):
     def start_cluster(self):
         """The API server, MetalLB's CRDs, vipd's RBAC, the three Nodes."""
         c = self.cluster = Cluster(self.lab)
-        c.kubectl("apply", "-f", CRDS)
+        # deploy/ as `kubectl kustomize` renders it, less the Deployment and the DaemonSet (no
+        # kubelet runs here: this lab starts their processes itself): the namespace, MetalLB's
+        # CRDs, and exactly the RBAC the controller and the speakers then run under.
+        rendered = c.kubectl("kustomize", DEPLOY).split("\n---\n")
+        kept = [d for d in rendered
+                if re.search(r"^kind: (\w+)$", d, re.M).group(1) not in ("Deployment",
+                                                                          "DaemonSet")]
+        c.kubectl("apply", "-f", "-", input="\n---\n".join(kept))
         c.kubectl("wait", "--for", "condition=Established", "crd", "--all", "--timeout", "60s")
-        c.kubectl("create", "namespace", "metallb-system")
-        c.kubectl("apply", "-f", os.path.join(DEPLOY, "controller-rbac.yaml"))
-        c.kubectl("apply", "-f", os.path.join(DEPLOY, "speaker-rbac.yaml"))
         c.apply(*({"apiVersion": "v1", "kind": "Node",
                    "metadata": {"name": n, "labels": {"kubernetes.io/hostname": n}},
                    "status": {"addresses": [{"type": "InternalIP", "address": v4},

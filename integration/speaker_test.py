@@ -36,6 +36,14 @@ def events(demo, name="web"):
             for e in out["items"]]
 
 
+def bgp_statuses(demo, service="web"):
+    """{node: peers} of the ServiceBGPStatus objects of `service`."""
+    out = demo.cluster.kubectl_json("get", "servicebgpstatuses", "-n", "metallb-system", "-l",
+                                    f"metallb.io/service-name={service}")
+    return {i["status"]["node"]: i["status"].get("peers", []) for i in out["items"]
+            if i.get("status", {}).get("node")}
+
+
 def test_the_demo_steps(lab, vipd):
     demo = demo_of(lab, vipd)
     c = demo.cluster
@@ -49,6 +57,10 @@ def test_the_demo_steps(lab, vipd):
     # Every node's sessions are up (router IPv4 and IPv6, collector); node3 announces nothing.
     assert wait_for("nine sessions", lambda: demo.established_sessions() == 9, 15)
     assert demo.speakers["node3"].announcements() == set()
+    # ServiceBGPStatus: one per announcing node, naming the peers, as MetalLB ≥ 0.14 keeps them.
+    peers = ["collector", "router", "router-v6"]
+    assert wait_for("two ServiceBGPStatus objects", lambda: bgp_statuses(demo) ==
+                    {"node1": peers, "node2": peers}, 15), bgp_statuses(demo)
     # nodeAssigned Events from the two announcing speakers, as MetalLB's speaker writes them.
     assigned = wait_for("two nodeAssigned Events", lambda: sorted(
         m for r, m, _ in events(demo) if r == "nodeAssigned") or None, 15)
@@ -64,6 +76,8 @@ def test_the_demo_steps(lab, vipd):
     # Policy Cluster: every node announces.
     c.kubectl("patch", "service", "web", "-p", '{"spec":{"externalTrafficPolicy":"Cluster"}}')
     assert demo.wait_hops(sorted(NODES), 15) is not None, hops(demo)
+    assert wait_for("three ServiceBGPStatus objects", lambda: set(bgp_statuses(demo)) ==
+                    set(NODES), 15), bgp_statuses(demo)
     # vipd status on a node says what it announces to which peer.
     status = demo.speakers["node2"].status()
     assert status["mode"] == "speaker" and status["ready"], status
@@ -74,6 +88,7 @@ def test_the_demo_steps(lab, vipd):
     # Deleted: withdrawn everywhere.
     c.kubectl("delete", "service", "web")
     assert demo.wait_hops([], 15) is not None, hops(demo)
+    assert wait_for("no ServiceBGPStatus left", lambda: bgp_statuses(demo) == {}, 15)
 
 
 def test_a_killed_speaker_announces_the_same_routes_again(lab, vipd):
@@ -135,12 +150,22 @@ spec: {addresses: [203.0.113.128/25]}
     assert stale
     errors = demo.speakers["node1"].config_state()["errors"]
     assert any("overlap" in e for e in errors), errors
+    # Each speaker's ConfigurationState says so too.
+    def state():
+        out = c.kubectl_json("get", "configurationstates", "-n", "metallb-system")
+        return {i["metadata"]["name"]: i.get("status", {}) for i in out["items"]}
+    invalid = wait_for("the ConfigurationStates to say Invalid", lambda: (lambda s: s if all(
+        s.get(f"speaker-{n}", {}).get("result") == "Invalid" for n in NODES) else None)(
+        state()), 15)
+    assert "overlap" in invalid["speaker-node1"]["errorSummary"], invalid
     time.sleep(1)
     assert hops(demo) == {VIP_V4: sorted(NODES), VIP_V6: sorted(NODES)}, hops(demo)
     # Fixed: nothing stale, still announced.
     c.kubectl("delete", "ipaddresspool", "overlap", "-n", "metallb-system")
     assert wait_for("node1's configuration valid again", lambda: not demo.speakers["node1"]
                     .config_state().get("stale"), 15)
+    assert wait_for("the ConfigurationStates to say Valid", lambda: all(
+        state().get(f"speaker-{n}", {}).get("result") == "Valid" for n in NODES), 15)
     assert hops(demo) == {VIP_V4: sorted(NODES), VIP_V6: sorted(NODES)}, hops(demo)
 
 
