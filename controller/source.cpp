@@ -8,6 +8,7 @@
 
 #include "common/logging.hpp"
 #include "config/load.hpp"
+#include "k8s/base64.hpp"
 
 namespace vipd::controller {
 namespace json = boost::json;
@@ -152,6 +153,38 @@ ConfigSource::ConfigSource(asio::any_io_executor executor, k8s::Client& client, 
                       {},
                       "metadata.name=" + options_.configmap_name},
       std::move(decode_map), std::move(map_handlers), options_.list_watch);
+  if (!options_.secrets) return;
+  auto decode_secret = [](const json::object& object) -> Result<HeldSecret> {
+    HeldSecret held;
+    held.value.meta = names_of(object);
+    held.value.type = string_member(object, "type");
+    const auto* data = object.if_contains("data");
+    const auto* password =
+        data != nullptr && data->is_object() ? data->get_object().if_contains("password") : nullptr;
+    if (password != nullptr) {
+      auto decoded = password->is_string()
+                         ? k8s::decode_base64(password->get_string())
+                         : Result<std::string>(failure(Errc::kInvalidArgument, "not a string"));
+      if (decoded) {
+        held.value.password = std::move(decoded).value();
+      } else {
+        held.error = "data.password: " + decoded.error().message();
+      }
+    }
+    return held;
+  };
+  k8s::Informer<HeldSecret>::Handlers secret_handlers{
+      [this](const std::string&, const HeldSecret&) { changed(); },
+      [this](const std::string&, const HeldSecret&, const HeldSecret&) { changed(); },
+      [this](const std::string&, const HeldSecret&) { changed(); },
+      {},
+      [this] {
+        secrets_synced_ = true;
+        changed();
+      }};
+  secrets_ = std::make_unique<k8s::Informer<HeldSecret>>(
+      executor_, client_, clock_, k8s::Collection{"/api/v1/namespaces/" + ns + "/secrets"},
+      std::move(decode_secret), std::move(secret_handlers), options_.list_watch);
 }
 
 ConfigSource::~ConfigSource() {
@@ -176,6 +209,7 @@ void ConfigSource::start() {
   running_ = true;
   stop_ = std::make_unique<asio::steady_timer>(executor_, asio::steady_timer::time_point::max());
   configmap_->start();
+  if (secrets_) secrets_->start();
   for (std::size_t i = 0; i < kinds_.size(); ++i) probe(i);
 }
 
@@ -185,6 +219,7 @@ void ConfigSource::stop() {
   stop_->cancel();
   debounce_->cancel();
   configmap_->stop();
+  if (secrets_) secrets_->stop();
   for (auto& kind : kinds_) {
     kind->retry->cancel();
     kind->informer->stop();
@@ -250,9 +285,9 @@ Clock::duration ConfigSource::jittered(Clock::duration delay) {
 }
 
 bool ConfigSource::all_synced() const {
-  return configmap_synced_ && std::all_of(kinds_.begin(), kinds_.end(), [](const auto& kind) {
-           return kind->synced_or_missing();
-         });
+  return configmap_synced_ && (!secrets_ || secrets_synced_) &&
+         std::all_of(kinds_.begin(), kinds_.end(),
+                     [](const auto& kind) { return kind->synced_or_missing(); });
 }
 
 // Never builds from inside an informer's callback (a LIST is applied object by object, and
@@ -337,9 +372,41 @@ ConfigSource::Candidate ConfigSource::assemble() const {
       break;
     }
   }
+  if (c.result.config && secrets_) resolve_secrets(c);
   // An undecodable object refuses the candidate even when the rest checks.
   if (!c.errors.empty()) c.result.config.reset();
   return c;
+}
+
+void ConfigSource::resolve_secrets(Candidate& c) const {
+  const auto& ns = options_.namespace_;
+  for (auto& peer : c.result.config->peers) {
+    if (peer.password_secret.empty()) continue;
+    const std::string where = "BGPPeer(" + peer.name + ").spec.passwordSecret: ";
+    if (!peer.password_secret_namespace.empty() && peer.password_secret_namespace != ns) {
+      c.errors.push_back(where + "the Secret must be in " + ns +
+                         " (where vipd reads Secrets), "
+                         "not in " +
+                         peer.password_secret_namespace);
+      continue;
+    }
+    const auto* held = secrets_->get(ns + "/" + peer.password_secret);
+    if (held == nullptr) {
+      c.errors.push_back(where + "Secret " + ns + "/" + peer.password_secret + " not found");
+    } else if (held->value.type != "kubernetes.io/basic-auth") {
+      c.errors.push_back(where + "Secret " + ns + "/" + peer.password_secret + " is of type " +
+                         (held->value.type.empty() ? "Opaque" : held->value.type) +
+                         "; it must be kubernetes.io/basic-auth");
+    } else if (!held->error.empty()) {
+      c.errors.push_back(where + "Secret " + ns + "/" + peer.password_secret + ": " + held->error);
+    } else if (!held->value.password) {
+      c.errors.push_back(where + "Secret " + ns + "/" + peer.password_secret +
+                         " has no key `password`");
+    } else {
+      peer.password = *held->value.password;
+    }
+  }
+  if (c.first_error_path.empty() && !c.errors.empty()) c.first_error_path = c.errors.front();
 }
 
 void ConfigSource::build() {
@@ -448,6 +515,10 @@ std::vector<CollectionStatus> ConfigSource::collections() const {
   }
   out.push_back({"configmaps", true, configmap_synced_, configmap_->size(),
                  undecodable(*configmap_), configmap_->counts()});
+  if (secrets_) {
+    out.push_back({"secrets", true, secrets_synced_, secrets_->size(), undecodable(*secrets_),
+                   secrets_->counts()});
+  }
   return out;
 }
 

@@ -74,6 +74,11 @@ struct ConfigSourceOptions {
   Clock::duration probe_max = std::chrono::seconds(30);
   k8s::ListWatchOptions list_watch;
   std::uint64_t jitter_seed = 0;
+  // Resolve BGPPeer passwordSecret from the Secrets of the namespace (the speaker, which opens
+  // the sessions, sets it; the controller needs no password). A Secret must be of type
+  // kubernetes.io/basic-auth and hold the key `password`, as MetalLB requires; one that is
+  // missing or not so refuses the candidate with an error at that peer.
+  bool secrets = false;
   // Called after every candidate is checked, valid, unchanged or refused (stale() and errors()
   // say which): for owners that report the configuration's state.
   std::function<void()> checked;
@@ -134,6 +139,13 @@ class ConfigSource {
   };
   using HeldResource = Held<k8s::MetallbObject>;
   using HeldConfigMap = Held<k8s::ConfigMap>;
+  // Of a Secret, only what a BGPPeer may use: its type and its `password`, decoded.
+  struct SecretView {
+    k8s::ObjectMeta meta;
+    std::string type;
+    std::optional<std::string> password;
+  };
+  using HeldSecret = Held<SecretView>;
 
  private:
   struct Kind;  // one MetalLB kind: its informer and whether its CRD is installed
@@ -148,6 +160,7 @@ class ConfigSource {
   void build();  // check(), then tell the owner
   void check();
   Candidate assemble() const;
+  void resolve_secrets(Candidate& candidate) const;
   void refuse(const Candidate& candidate);
   void say_configmap_ignored(bool ignored);
   k8s::ObjectReference regarding(const Candidate& candidate, std::string_view path) const;
@@ -178,6 +191,8 @@ class ConfigSource {
   // Last: destroyed first, so no informer calls into a source being torn down.
   bool configmap_synced_ = false;
   std::unique_ptr<k8s::Informer<HeldConfigMap>> configmap_;
+  bool secrets_synced_ = false;
+  std::unique_ptr<k8s::Informer<HeldSecret>> secrets_;  // with options_.secrets only
   std::vector<std::unique_ptr<Kind>> kinds_;
 };
 

@@ -75,6 +75,7 @@ class NodeSpeaker {
         statuses_(io.get_executor(), client, clock, options_.namespace_, options_.node),
         source_(io.get_executor(), client, clock, events_,
                 controller::ConfigSourceOptions{.namespace_ = options_.namespace_,
+                                                .secrets = true,
                                                 .checked =
                                                     [this] {
                                                       if (!source_.stale()) loaded_ = now_rfc3339();

@@ -169,11 +169,46 @@ spec: {addresses: [203.0.113.128/25]}
     assert hops(demo) == {VIP_V4: sorted(NODES), VIP_V6: sorted(NODES)}, hops(demo)
 
 
+def test_a_peer_password_from_a_secret(lab, vipd):
+    from demo_lab import COLLECTOR_AS, COLLECTOR_V4, NODE_AS
+    from lab import Gobgpd
+    demo = demo_of(lab, vipd)
+    c = demo.cluster
+    assert wait_for("nine sessions", lambda: demo.established_sessions() == 9, 15)
+    # The collector now wants TCP MD5 (RFC 2385) with the password "s3cret".
+    lab.stop(demo.collector.process)
+    neighbors = "".join(f"""
+  - config: {{neighbor-address: {v4}, peer-as: {NODE_AS}, auth-password: s3cret}}
+    timers: {{config: {{hold-time: 3, keepalive-interval: 1, idle-hold-time-after-reset: 1}}}}
+    transport: {{config: {{passive-mode: true}}}}""" for v4, _ in NODES.values())
+    demo.collector = Gobgpd(lab, "collector", f"""
+global:
+  config: {{as: {COLLECTOR_AS}, router-id: {COLLECTOR_V4}}}
+neighbors:{neighbors}
+""", name="collector-md5")
+    time.sleep(2)
+    assert all(demo.collector.neighbor_state(v4) != "established" for v4, _ in NODES.values())
+    # The BGPPeer names a Secret that does not exist yet: refused, the error says which.
+    c.kubectl("patch", "bgppeer", "collector", "-n", "metallb-system", "--type=merge", "-p",
+              json.dumps({"spec": {"passwordSecret": {"name": "collector-auth",
+                                                      "namespace": "metallb-system"}}}))
+    errors = wait_for("the missing Secret named", lambda: demo.speakers["node1"].config_state()
+                      .get("errors"), 15)
+    assert any("Secret metallb-system/collector-auth not found" in e for e in errors), errors
+    # The Secret, as MetalLB asks for it (kubernetes.io/basic-auth, key password).
+    c.kubectl("create", "secret", "generic", "collector-auth", "-n", "metallb-system",
+              "--type=kubernetes.io/basic-auth", "--from-literal=password=s3cret")
+    assert wait_for("the MD5 sessions to the collector", lambda: all(
+        demo.collector.neighbor_state(v4) == "established" for v4, _ in NODES.values()), 20)
+    assert not demo.speakers["node1"].config_state().get("stale")
+
+
 TESTS = [
     test_the_demo_steps,
     test_a_killed_speaker_announces_the_same_routes_again,
     test_an_excluded_node_withdraws_and_a_peer_whose_selector_stops_matching_closes,
     test_an_invalid_configuration_keeps_the_last_good_announcements,
+    test_a_peer_password_from_a_secret,
 ]
 
 if __name__ == "__main__":
