@@ -91,7 +91,7 @@ def test_the_demo_steps(lab, vipd):
     assert wait_for("no ServiceBGPStatus left", lambda: bgp_statuses(demo) == {}, 15)
 
 
-def test_a_killed_speaker_announces_the_same_routes_again(lab, vipd):
+def test_a_killed_speaker_announces_the_same_routes_again_and_a_drained_one_leaves(lab, vipd):
     demo = demo_of(lab, vipd)
     c = demo.cluster
     c.apply(web_service("Cluster"), *endpoint_slices(["node1"]))
@@ -104,6 +104,13 @@ def test_a_killed_speaker_announces_the_same_routes_again(lab, vipd):
     demo.start_speaker("node2")
     assert demo.wait_hops(sorted(NODES), 20) is not None, hops(demo)
     assert demo.speakers["node2"].announcements() == before
+    # SIGTERM (a pod deleted, a node drained): GRACEFUL_SHUTDOWN first, no request fails, then
+    # the routes are withdrawn and the speaker exits 0 (step_drain checks each).
+    assert wait_for("nine sessions", lambda: demo.established_sessions() == 9, 15)
+    drain = demo.step_drain("node3")
+    assert not drain.failures(), drain.describe_failures()
+    assert wait_for("node3's ServiceBGPStatus removed", lambda: "node3" not in bgp_statuses(
+        demo), 10)
 
 
 def test_an_excluded_node_withdraws_and_a_peer_whose_selector_stops_matching_closes(lab, vipd):
@@ -205,7 +212,7 @@ neighbors:{neighbors}
 
 TESTS = [
     test_the_demo_steps,
-    test_a_killed_speaker_announces_the_same_routes_again,
+    test_a_killed_speaker_announces_the_same_routes_again_and_a_drained_one_leaves,
     test_an_excluded_node_withdraws_and_a_peer_whose_selector_stops_matching_closes,
     test_an_invalid_configuration_keeps_the_last_good_announcements,
     test_a_peer_password_from_a_secret,
