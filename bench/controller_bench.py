@@ -78,6 +78,13 @@ def status_writes(admin):
     return int(m.group(1)) if m else 0
 
 
+def cpu_seconds(pid):
+    """User + system CPU time of the process so far."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def vm_hwm(pid):
     with open(f"/proc/{pid}/status") as f:
         m = re.search(r"VmHWM:\s+(\d+) kB", f.read())
@@ -113,6 +120,7 @@ def main(argv):
         # Then the API server's own word, once.
         assert with_status(server) == args.services, with_status(server)
         peak = vm_hwm(proc.pid)
+        cpu = cpu_seconds(proc.pid)
         one = service(args.services)
         t1 = time.monotonic()
         create(server, [one], workers=1)
@@ -122,6 +130,7 @@ def main(argv):
         newcomer = time.monotonic() - t1
         print(json.dumps({"services": args.services, "start_to_all_statuses_s": round(all_done, 2),
                           "peak_rss_mib": round(peak, 1) if peak else None,
+                          "controller_cpu_s": round(cpu, 2),
                           "one_more_to_status_s": round(newcomer, 3)}))
         return 0
     finally:
