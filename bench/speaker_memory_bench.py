@@ -30,11 +30,12 @@ sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 from k8s_api_test_support import CRDS, Server  # noqa: E402
 from lab import Gobgpd, Lab, sh, wait_for  # noqa: E402
 
-NODE_V4 = "192.0.2.11"
+# IPv6 throughout: the test API server's IPv4 service range holds only 254 cluster IPs.
+NODE_V4, NODE_V6 = "192.0.2.11", "2001:db8::11"
 API_V4 = "192.0.2.100"
-PEERS = [(f"192.0.2.{i}", 64510 + i) for i in range(1, 5)]
+PEERS = [(f"2001:db8::{i}", f"192.0.2.{i}", 64510 + i) for i in range(1, 5)]
 NODE_AS = 64501
-POOL = ipaddress.ip_network("198.18.0.0/15")  # RFC 2544 benchmarking range
+POOL = ipaddress.ip_network("2001:db8:100::/64")
 
 
 def config_text():
@@ -45,11 +46,11 @@ spec: {{addresses: [{POOL}]}}""",
             """apiVersion: metallb.io/v1beta1
 kind: BGPAdvertisement
 metadata: {name: bench, namespace: metallb-system}"""]
-    for i, (address, asn) in enumerate(PEERS, 1):
+    for i, (address, _, asn) in enumerate(PEERS, 1):
         docs.append(f"""apiVersion: metallb.io/v1beta2
 kind: BGPPeer
 metadata: {{name: peer{i}, namespace: metallb-system}}
-spec: {{myASN: {NODE_AS}, peerASN: {asn}, peerAddress: {address}}}""")
+spec: {{myASN: {NODE_AS}, peerASN: {asn}, peerAddress: "{address}"}}""")
     return "\n---\n".join(docs) + "\n"
 
 
@@ -74,7 +75,8 @@ def populate(server, services, nodes, seed=1):
         svc = post("/api/v1/namespaces/default/services", {
             "apiVersion": "v1", "kind": "Service",
             "metadata": {"name": name, "namespace": "default", "labels": {"app": name}},
-            "spec": {"type": "LoadBalancer",
+            "spec": {"type": "LoadBalancer", "ipFamilies": ["IPv6"],
+                     "ipFamilyPolicy": "SingleStack",
                      "externalTrafficPolicy": "Local" if local else "Cluster",
                      "ports": [{"name": "http", "port": 80, "protocol": "TCP"}]}})
         svc["status"] = {"loadBalancer": {"ingress": [{"ip": str(POOL[i + 1])}]}}
@@ -88,9 +90,9 @@ def populate(server, services, nodes, seed=1):
             "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
             "metadata": {"name": f"{name}-abcde", "namespace": "default",
                          "labels": {"kubernetes.io/service-name": name}},
-            "addressType": "IPv4",
+            "addressType": "IPv6",
             "ports": [{"name": "http", "port": 8080, "protocol": "TCP"}],
-            "endpoints": [{"addresses": [f"10.{i // 250}.{i % 250}.{k + 1}"], "nodeName": n,
+            "endpoints": [{"addresses": [f"fd00:10::{i:x}:{k + 1}"], "nodeName": n,
                            "conditions": {"ready": True, "serving": True,
                                           "terminating": False},
                            "targetRef": {"kind": "Pod", "namespace": "default",
@@ -107,7 +109,20 @@ def proc_status(pid):
     with open(f"/proc/{pid}/status") as f:
         text = f.read()
     return {k: int(re.search(rf"{k}:\s+(\d+) kB", text).group(1)) / 1024
-            for k in ("VmRSS", "VmHWM")}
+            for k in ("VmRSS", "VmHWM", "RssAnon", "RssFile")}
+
+
+def smaps_by_file(pid):
+    """Resident KiB per mapped file (and [heap], [anon]): where the resident memory is."""
+    out, name = {}, None
+    with open(f"/proc/{pid}/smaps") as f:
+        for line in f:
+            head = line.split()
+            if re.match(r"^[0-9a-f]+-[0-9a-f]+ ", line):
+                name = head[5] if len(head) > 5 else "[anon]"
+            elif head[0] == "Rss:":
+                out[name] = out.get(name, 0) + int(head[1])
+    return dict(sorted(out.items(), key=lambda kv: -kv[1])[:12])
 
 
 def main(argv):
@@ -139,26 +154,29 @@ def main(argv):
         sh("ip", "-n", lab.ns("lan"), "link", "add", bridge, "type", "bridge")
         sh("ip", "-n", lab.ns("lan"), "link", "set", bridge, "up")
 
-        def port(ns, ifname, lan_if, address):
+        def port(ns, ifname, lan_if, *addresses):
             lab.link(ns, ifname, "lan", lan_if)
             sh("ip", "-n", lab.ns("lan"), "link", "set", lab.prefix + lan_if, "master", bridge)
-            lab.addr(ns, ifname, f"{address}/24")
+            for a in addresses:
+                lab.addr(ns, ifname, f"{a}/{64 if ':' in a else 24}")
 
         port("api", "a0", "la", API_V4)
-        port("node", "n0", "ln", NODE_V4)
+        port("node", "n0", "ln", NODE_V4, NODE_V6)
         peers = []
-        for i, (address, asn) in enumerate(PEERS, 1):
+        for i, (address, router_id, asn) in enumerate(PEERS, 1):
             port(f"peer{i}", f"p{i}", f"lp{i}", address)
             peers.append(Gobgpd(lab, f"peer{i}", f"""
 global:
-  config: {{as: {asn}, router-id: {address}}}
+  config: {{as: {asn}, router-id: {router_id}}}
 neighbors:
-  - config: {{neighbor-address: {NODE_V4}, peer-as: {NODE_AS}}}
+  - config: {{neighbor-address: "{NODE_V6}", peer-as: {NODE_AS}}}
     transport: {{config: {{passive-mode: true}}}}
+    afi-safis:
+      - config: {{afi-safi-name: ipv6-unicast}}
 """, name=f"gobgpd{i}"))
         api = lab.run("api", [sys.executable, os.path.join(HERE, "..", "integration",
                                                            "k8s_api_server.py"),
-                              "--listen", f"{API_V4}:6443", "--data-dir", data, "--no-persist"],
+                              "--listen", f"{API_V4}:6443", "--data-dir", data],
                       "api.log")
         wait_for("the API server in the lab", lambda: "ready https://" in lab.log(api), 60, 0.1)
         kubeconfig = os.path.join(data, "admin.kubeconfig")
@@ -172,17 +190,27 @@ neighbors:
         expected = args.services
 
         def received():
-            return [len(p.json("global", "rib") or {}) for p in peers]
+            return [len(p.json("global", "rib", "-a", "ipv6") or {}) for p in peers]
 
-        wait_for("every route at every peer", lambda: min(received()) >= expected, 300, 0.2)
+        try:
+            wait_for("every route at every peer", lambda: min(received()) >= expected, 120,
+                     0.2)
+        except AssertionError:
+            print(f"routes at the peers: {received()}\n--- speaker log\n"
+                  f"{lab.log(speaker)[-3000:]}\n--- API server log\n{lab.log(api)[-1500:]}")
+            raise
         took = time.monotonic() - start
         time.sleep(3)  # settled: keepalives only
         mem = proc_status(speaker.pid)
+        if os.environ.get("VIPD_BENCH_SMAPS"):
+            print(smaps_by_file(speaker.pid))
         print(json.dumps({"services": args.services, "endpointslices": args.services,
                           "nodes": args.nodes, "peers": len(PEERS),
                           "routes_per_peer": received()[0],
                           "start_to_last_route_s": round(took, 2),
                           "rss_mib": round(mem["VmRSS"], 1),
+                          "rss_anon_mib": round(mem["RssAnon"], 1),
+                          "rss_file_mib": round(mem["RssFile"], 1),
                           "peak_rss_mib": round(mem["VmHWM"], 1)}))
         if speaker.poll() is not None:
             print(lab.log(speaker)[-2000:])
