@@ -28,6 +28,12 @@ json::array ip_list(const std::vector<IpAddress>& addresses) {
 
 }  // namespace
 
+admin::InformerView collection_view(const CollectionStatus& c) {
+  return admin::InformerView{c.resource,      c.synced,         c.objects,
+                             c.counts.lists,  c.counts.relists, c.counts.watch_restarts,
+                             c.counts.events, c.undecodable};
+}
+
 Controller::Controller(asio::any_io_executor executor, k8s::Client& client, TimerClock& clock,
                        ControllerOptions options)
     : executor_(executor),
@@ -405,18 +411,9 @@ void Controller::fill(admin::DaemonStatus& status) const {
   admin::KubernetesView k;
   k.server = client_.server_url();
   k.requests = client_.request_counts();
-  const auto informer = [](std::string resource, bool synced, std::size_t objects,
-                           std::uint64_t invalid, const k8s::ListWatchCounts& c) {
-    return admin::InformerView{std::move(resource), synced,           objects,  c.lists,
-                               c.relists,           c.watch_restarts, c.events, invalid};
-  };
-  k.informers.push_back(informer("services", services_.synced(), services_.size(),
-                                 services_.invalid_objects(), services_.counts()));
-  k.informers.push_back(informer("namespaces", namespaces_.synced(), namespaces_.size(),
-                                 namespaces_.invalid_objects(), namespaces_.counts()));
-  for (const auto& c : source_.collections()) {
-    k.informers.push_back(informer(c.resource, c.synced, c.objects, c.undecodable, c.counts));
-  }
+  k.informers.push_back(informer_view("services", services_));
+  k.informers.push_back(informer_view("namespaces", namespaces_));
+  for (const auto& c : source_.collections()) k.informers.push_back(collection_view(c));
   status.kubernetes = std::move(k);
 }
 

@@ -43,6 +43,17 @@ struct ControllerOptions {
   k8s::ListWatchOptions list_watch;
 };
 
+// An informer, or one of the configuration's collections, as /status and /metrics show it (the
+// controller's and the speaker's).
+template <class T>
+admin::InformerView informer_view(std::string resource, const k8s::Informer<T>& informer) {
+  const auto& c = informer.counts();
+  return admin::InformerView{
+      std::move(resource), informer.synced(), informer.size(), c.lists,
+      c.relists,           c.watch_restarts,  c.events,        informer.invalid_objects()};
+}
+admin::InformerView collection_view(const CollectionStatus& collection);
+
 struct ControllerCounts {
   std::uint64_t status_writes = 0;
   std::uint64_t annotation_writes = 0;

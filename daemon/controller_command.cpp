@@ -14,8 +14,8 @@
 #include "common/timer.hpp"
 #include "config/model.hpp"
 #include "controller/controller.hpp"
+#include "daemon/daemon_support.hpp"
 #include "daemon/version.hpp"
-#include "k8s/access.hpp"
 #include "k8s/client.hpp"
 
 namespace vipd::daemon {
@@ -87,28 +87,12 @@ int ControllerCommand::run() const {
   }
   options.election.jitter_seed = static_cast<std::uint64_t>(::getpid());
 
-  auto access = o.kubeconfig.empty() ? k8s::in_cluster(k8s::in_cluster_environment())
-                                     : k8s::from_kubeconfig(o.kubeconfig, o.context);
-  if (!access) {
-    spdlog::error("{}{}", access.error().message(),
-                  o.kubeconfig.empty() ? " (not in a pod? give --kubeconfig)" : "");
-    return 1;
-  }
   asio::io_context io;
   SteadyTimerClock clock;
-  auto client = k8s::Client::create(io.get_executor(), clock, access.value(),
-                                    {.user_agent = "vipd/" + std::string(version())});
-  if (!client) {
-    spdlog::error("{}", client.error().message());
-    return 1;
-  }
-  controller::Controller controller(io.get_executor(), *client.value(), clock, options);
+  auto client = kubernetes_client(io.get_executor(), clock, o.kubeconfig, o.context);
+  if (!client) return 1;
+  controller::Controller controller(io.get_executor(), *client, clock, options);
 
-  auto endpoint = admin::parse_admin_address(o.admin);
-  if (!endpoint) {
-    spdlog::error("--admin {}: {}", o.admin, endpoint.error().message());
-    return 1;
-  }
   const auto report = [&] {
     admin::DaemonStatus s;
     s.node = options.identity;
@@ -119,21 +103,15 @@ int ControllerCommand::run() const {
     if (auto rss = admin::process_resident_memory_bytes()) s.resident_memory = rss.value();
     return s;
   };
-  admin::AdminServer server(io.get_executor(), endpoint.value(),
-                            {.metrics = [&] { return admin::metrics_text(report()); },
-                             .status = [&] { return admin::status_document(report()); },
-                             .ready = [&] { return controller.ready(); }});
-  if (auto r = server.start(); !r) {
-    spdlog::error("{}", r.error().message());
-    return 1;
-  }
+  auto server = start_admin(io.get_executor(), o.admin, report, [&] { return controller.ready(); });
+  if (!server) return 1;
   if (auto r = controller.start(); !r) {
     spdlog::error("{}", r.error().message());
     return 1;
   }
   spdlog::info("vipd {} controller {}: API server {}, namespace {}, admin on {}", version(),
-               options.identity, client.value()->server_url(), o.namespace_,
-               admin::format_endpoint(server.local_endpoint()));
+               options.identity, client->server_url(), o.namespace_,
+               admin::format_endpoint(server->local_endpoint()));
 
   asio::signal_set signals(io, SIGTERM, SIGINT);
   signals.async_wait([&](const boost::system::error_code& ec, int signal) {
@@ -143,7 +121,7 @@ int ControllerCommand::run() const {
         io,
         [&]() -> asio::awaitable<void> {
           co_await controller.stop();
-          server.stop();
+          server->stop();
           io.stop();
         },
         log_failure("controller stop"));

@@ -17,14 +17,15 @@
 #include "common/asio.hpp"
 #include "common/logging.hpp"
 #include "common/timer.hpp"
+#include "controller/controller.hpp"
 #include "controller/source.hpp"
+#include "daemon/daemon_support.hpp"
 #include "daemon/host.hpp"
 #include "daemon/route_reconciler.hpp"
 #include "daemon/speaker_control.hpp"
 #include "daemon/speaker_statuses.hpp"
 #include "daemon/status_views.hpp"
 #include "daemon/version.hpp"
-#include "k8s/access.hpp"
 #include "k8s/client.hpp"
 #include "k8s/event_recorder.hpp"
 #include "k8s/informer.hpp"
@@ -38,31 +39,6 @@ namespace vipd::daemon {
 namespace {
 
 namespace json = boost::json;
-
-std::string now_rfc3339() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buffer;
-}
-
-void log(const std::vector<Note>& notes) {
-  for (const auto& n : notes) {
-    switch (n.level) {
-      case Note::Level::kInfo:
-        spdlog::info("{}", n.text);
-        break;
-      case Note::Level::kWarning:
-        spdlog::warn("{}", n.text);
-        break;
-      case Note::Level::kError:
-        spdlog::error("{}", n.text);
-        break;
-    }
-  }
-}
 
 class NodeSpeaker {
  public:
@@ -128,8 +104,31 @@ class NodeSpeaker {
         speaker_(io.get_executor(), clock),
         control_(speaker_),
         reconciler_(control_),
-        signals_(io, SIGTERM, SIGINT),
-        stop_timer_(clock.make_timer(io.get_executor())) {}
+        shutdown_(
+            io, clock, options_.drain_time,
+            Shutdown::Steps{
+                .drain = [this] { speaker_.set_drain(true); },
+                .withdraw =
+                    [this] {
+                      reconciler_.withdraw_all();
+                      statuses_.set_announced({});
+                    },
+                .stop =
+                    [this](const std::string& message) {
+                      speaker_.stop_all(message);
+                      services_.stop();
+                      slices_.stop();
+                      nodes_.stop();
+                      source_.stop();
+                    },
+                // The NOTIFICATIONs, queued Events and status deletions.
+                .quiet =
+                    [this] { return speaker_.quiescent() && events_.idle() && statuses_.idle(); },
+                .done =
+                    [this] {
+                      if (admin_) admin_->stop();
+                      io_.stop();
+                    }}) {}
 
   int start();
 
@@ -143,10 +142,6 @@ class NodeSpeaker {
   void plan_and_apply();
   void assigned_events();
   planner::Snapshot snapshot() const;
-  void wait_signal();
-  void drain_then_stop();
-  void stop_now(const std::string& message);
-  void exit_when_quiet(int checks_left);
   admin::DaemonStatus report() const;
 
   asio::io_context& io_;
@@ -169,31 +164,17 @@ class NodeSpeaker {
   std::set<std::string> announced_;  // Services this node announces to at least one peer
   bool ready_ = false;
   bool plan_pending_ = false;
-  bool stopping_ = false;
   bool node_missing_said_ = false;
   Clock::time_point last_trim_{};
 
   std::unique_ptr<admin::AdminServer> admin_;
-  asio::signal_set signals_;
-  std::unique_ptr<Timer> stop_timer_;
+  Shutdown shutdown_;
 };
 
 int NodeSpeaker::start() {
-  auto endpoint = admin::parse_admin_address(options_.admin);
-  if (!endpoint) {
-    spdlog::error("--admin {}: {}", options_.admin, endpoint.error().message());
-    return 1;
-  }
-  admin::AdminServer::Handlers handlers;
-  handlers.metrics = [this] { return admin::metrics_text(report()); };
-  handlers.status = [this] { return admin::status_document(report()); };
-  handlers.ready = [this] { return ready_; };
-  admin_ = std::make_unique<admin::AdminServer>(io_.get_executor(), endpoint.value(),
-                                                std::move(handlers));
-  if (auto r = admin_->start(); !r) {
-    spdlog::error("{}", r.error().message());
-    return 1;
-  }
+  admin_ = start_admin(
+      io_.get_executor(), options_.admin, [this] { return report(); }, [this] { return ready_; });
+  if (!admin_) return 1;
   source_.start();
   services_.start();
   slices_.start();
@@ -201,7 +182,7 @@ int NodeSpeaker::start() {
   spdlog::info("vipd {} speaker on node {}: API server {}, namespace {}, admin on {}", version(),
                options_.node, client_.server_url(), options_.namespace_,
                admin::format_endpoint(admin_->local_endpoint()));
-  wait_signal();
+  shutdown_.start();
   return 0;
 }
 
@@ -224,11 +205,11 @@ void NodeSpeaker::index_slice(const std::string& key, const k8s::EndpointSlice* 
 void NodeSpeaker::schedule_plan() {
   // An informer's list, or a burst of watch events, changes many objects at once: plan once for
   // all of them, after they are applied.
-  if (plan_pending_ || stopping_) return;
+  if (plan_pending_ || shutdown_.stopping()) return;
   plan_pending_ = true;
   asio::post(io_, [this] {
     plan_pending_ = false;
-    if (!stopping_ && synced()) plan_and_apply();
+    if (!shutdown_.stopping() && synced()) plan_and_apply();
   });
 }
 
@@ -263,7 +244,7 @@ void NodeSpeaker::plan_and_apply() {
   HostContext host;
   host.node = options_.node;
   host.host = host_addresses();
-  log(reconciler_.apply(planner::plan(snapshot(), options_.node), host));
+  log_notes(reconciler_.apply(planner::plan(snapshot(), options_.node), host));
   assigned_events();
   statuses_.set_announced(speaker::announced_peers(reconciler_.decisions()));
   // An informer's LIST pages and the plans leave freed heap behind: give it back to the system
@@ -293,58 +274,6 @@ void NodeSpeaker::assigned_events() {
                    "announcing from node \"" + options_.node + "\" with protocol \"bgp\"");
   }
   announced_ = std::move(now);
-}
-
-void NodeSpeaker::wait_signal() {
-  signals_.async_wait([this](const boost::system::error_code& ec, int signal) {
-    if (ec) return;
-    if (signal == SIGTERM && !stopping_) {
-      drain_then_stop();
-    } else {
-      stop_now(signal == SIGINT ? "vipd stopped" : "vipd stopped during drain");
-      return;
-    }
-    wait_signal();
-  });
-}
-
-void NodeSpeaker::drain_then_stop() {
-  // RFC 8326, as standalone: the routes stay, marked GRACEFUL_SHUTDOWN, so routers move traffic
-  // away before anything is withdrawn.
-  stopping_ = true;
-  spdlog::info("SIGTERM: draining for {} ms (RFC 8326 graceful shutdown)",
-               options_.drain_time.count());
-  speaker_.set_drain(true);
-  stop_timer_->arm(clock_.now() + options_.drain_time, [this] {
-    spdlog::info("drain time over: withdrawing every route and closing the sessions");
-    reconciler_.withdraw_all();
-    statuses_.set_announced({});
-    stop_now("vipd shutting down");
-  });
-}
-
-void NodeSpeaker::stop_now(const std::string& message) {
-  stopping_ = true;
-  stop_timer_->cancel();
-  speaker_.stop_all(message);
-  signals_.cancel();
-  services_.stop();
-  slices_.stop();
-  nodes_.stop();
-  source_.stop();
-  exit_when_quiet(40);
-}
-
-void NodeSpeaker::exit_when_quiet(int checks_left) {
-  // The NOTIFICATIONs (and queued Events) go out before the process ends: checked every 25 ms,
-  // 1 s at most.
-  if ((speaker_.quiescent() && events_.idle() && statuses_.idle()) || checks_left == 0) {
-    if (admin_) admin_->stop();
-    io_.stop();
-    return;
-  }
-  stop_timer_->arm(clock_.now() + std::chrono::milliseconds(25),
-                   [this, checks_left] { exit_when_quiet(checks_left - 1); });
 }
 
 admin::DaemonStatus NodeSpeaker::report() const {
@@ -382,20 +311,10 @@ admin::DaemonStatus NodeSpeaker::report() const {
   admin::KubernetesView k;
   k.server = client_.server_url();
   k.requests = client_.request_counts();
-  const auto informer = [](std::string resource, bool synced, std::size_t objects,
-                           std::uint64_t invalid, const k8s::ListWatchCounts& c) {
-    return admin::InformerView{std::move(resource), synced,           objects,  c.lists,
-                               c.relists,           c.watch_restarts, c.events, invalid};
-  };
-  k.informers.push_back(informer("services", services_.synced(), services_.size(),
-                                 services_.invalid_objects(), services_.counts()));
-  k.informers.push_back(informer("endpointslices", slices_.synced(), slices_.size(),
-                                 slices_.invalid_objects(), slices_.counts()));
-  k.informers.push_back(
-      informer("nodes", nodes_.synced(), nodes_.size(), nodes_.invalid_objects(), nodes_.counts()));
-  for (const auto& c : source_.collections()) {
-    k.informers.push_back(informer(c.resource, c.synced, c.objects, c.undecodable, c.counts));
-  }
+  k.informers.push_back(controller::informer_view("services", services_));
+  k.informers.push_back(controller::informer_view("endpointslices", slices_));
+  k.informers.push_back(controller::informer_view("nodes", nodes_));
+  for (const auto& c : source_.collections()) k.informers.push_back(controller::collection_view(c));
   in.kubernetes = std::move(k);
   if (auto rss = admin::process_resident_memory_bytes()) in.resident_memory = rss.value();
   return in;
@@ -404,23 +323,11 @@ admin::DaemonStatus NodeSpeaker::report() const {
 }  // namespace
 
 int run_speaker(const SpeakerOptions& options) {
-  auto access = options.kubeconfig.empty()
-                    ? k8s::in_cluster(k8s::in_cluster_environment())
-                    : k8s::from_kubeconfig(options.kubeconfig, options.context);
-  if (!access) {
-    spdlog::error("{}{}", access.error().message(),
-                  options.kubeconfig.empty() ? " (not in a pod? give --kubeconfig)" : "");
-    return 1;
-  }
   asio::io_context io;
   SteadyTimerClock clock;
-  auto client = k8s::Client::create(io.get_executor(), clock, access.value(),
-                                    {.user_agent = "vipd/" + std::string(version())});
-  if (!client) {
-    spdlog::error("{}", client.error().message());
-    return 1;
-  }
-  NodeSpeaker daemon(io, clock, *client.value(), options);
+  auto client = kubernetes_client(io.get_executor(), clock, options.kubeconfig, options.context);
+  if (!client) return 1;
+  NodeSpeaker daemon(io, clock, *client, options);
   if (const int code = daemon.start(); code != 0) return code;
   io.run();
   spdlog::info("stopped");

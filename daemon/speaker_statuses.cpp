@@ -7,6 +7,7 @@
 #include <ctime>
 
 #include "common/logging.hpp"
+#include "daemon/daemon_support.hpp"
 #include "k8s/errors.hpp"
 
 namespace vipd::daemon {
@@ -29,15 +30,6 @@ std::string encode_query(std::string_view text) {
     }
   }
   return out;
-}
-
-std::string now_rfc3339() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buffer;
 }
 
 std::string joined(const std::vector<std::string>& lines) {

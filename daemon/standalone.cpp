@@ -17,6 +17,7 @@
 #include "common/asio.hpp"
 #include "common/timer.hpp"
 #include "config/load.hpp"
+#include "daemon/daemon_support.hpp"
 #include "daemon/host.hpp"
 #include "daemon/route_reconciler.hpp"
 #include "daemon/speaker_control.hpp"
@@ -29,35 +30,10 @@
 namespace vipd::daemon {
 namespace {
 
-std::string now_rfc3339() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buffer;
-}
-
 std::string host_name() {
   char buffer[256] = {};
   if (gethostname(buffer, sizeof buffer - 1) != 0) return "localhost";
   return buffer;
-}
-
-void log(const std::vector<Note>& notes) {
-  for (const auto& n : notes) {
-    switch (n.level) {
-      case Note::Level::kInfo:
-        spdlog::info("{}", n.text);
-        break;
-      case Note::Level::kWarning:
-        spdlog::warn("{}", n.text);
-        break;
-      case Note::Level::kError:
-        spdlog::error("{}", n.text);
-        break;
-    }
-  }
 }
 
 // Why `node` cannot run this configuration, or "".
@@ -100,9 +76,27 @@ class Standalone {
         speaker_(io.get_executor(), clock),
         control_(speaker_),
         reconciler_(control_),
-        signals_(io, SIGHUP, SIGTERM, SIGINT),
         watch_timer_(clock.make_timer(io.get_executor())),
-        stop_timer_(clock.make_timer(io.get_executor())) {}
+        shutdown_(io, clock, options_.drain_time,
+                  Shutdown::Steps{.drain =
+                                      [this] {
+                                        watch_timer_->cancel();
+                                        speaker_.set_drain(true);
+                                      },
+                                  .withdraw = [this] { reconciler_.withdraw_all(); },
+                                  .stop =
+                                      [this](const std::string& message) {
+                                        watch_timer_->cancel();
+                                        health_.stop();
+                                        speaker_.stop_all(message);
+                                      },
+                                  .quiet = [this] { return speaker_.quiescent(); },
+                                  .done =
+                                      [this] {
+                                        if (admin_) admin_->stop();
+                                        io_.stop();
+                                      },
+                                  .hangup = [this] { reload("SIGHUP"); }}) {}
 
   int start();
 
@@ -115,10 +109,6 @@ class Standalone {
   void reload(const char* why);
   void reject(const char* why, std::vector<std::string> errors);
   void watch();
-  void wait_signal();
-  void drain_then_stop();
-  void stop_now(const std::string& message);
-  void exit_when_quiet(int checks_left);
   planner::Snapshot snapshot() const;
   admin::DaemonStatus report() const;
   std::filesystem::path state_path() const {
@@ -143,12 +133,10 @@ class Standalone {
   RouteReconciler reconciler_;
   bool ready_ = false;
   bool plan_pending_ = false;
-  bool stopping_ = false;
 
   std::unique_ptr<admin::AdminServer> admin_;
-  asio::signal_set signals_;
   std::unique_ptr<Timer> watch_timer_;
-  std::unique_ptr<Timer> stop_timer_;
+  Shutdown shutdown_;
 };
 
 int Standalone::start() {
@@ -199,28 +187,16 @@ int Standalone::start() {
   }
   if (!allocate(held)) return 1;
 
-  auto endpoint = admin::parse_admin_address(options_.admin);
-  if (!endpoint) {
-    spdlog::error("--admin {}: {}", options_.admin, endpoint.error().message());
-    return 1;
-  }
-  admin::AdminServer::Handlers handlers;
-  handlers.metrics = [this] { return admin::metrics_text(report()); };
-  handlers.status = [this] { return admin::status_document(report()); };
-  handlers.ready = [this] { return ready_; };
-  admin_ = std::make_unique<admin::AdminServer>(io_.get_executor(), endpoint.value(),
-                                                std::move(handlers));
-  if (auto r = admin_->start(); !r) {
-    spdlog::error("{}", r.error().message());
-    return 1;
-  }
+  admin_ = start_admin(
+      io_.get_executor(), options_.admin, [this] { return report(); }, [this] { return ready_; });
+  if (!admin_) return 1;
   spdlog::info("vipd {} standalone on node {}: {} service(s), {} peer(s); admin on {}", version(),
                node_, config_.standalone ? config_.standalone->services.size() : 0,
                config_.peers.size(), admin::format_endpoint(admin_->local_endpoint()));
 
   set_health_checks();
   plan_and_apply();
-  wait_signal();
+  shutdown_.start();
   watch();
   return 0;
 }
@@ -231,7 +207,7 @@ bool Standalone::allocate(const Holdings& held) {
     spdlog::error("{}", notes.error().message());
     return false;
   }
-  log(notes.value());
+  log_notes(notes.value());
   save_state();
   return true;
 }
@@ -258,11 +234,11 @@ void Standalone::set_health_checks() {
 
 void Standalone::schedule_plan() {
   // Several verdicts may change at once: plan once for all of them.
-  if (plan_pending_ || stopping_) return;
+  if (plan_pending_ || shutdown_.stopping()) return;
   plan_pending_ = true;
   asio::post(io_, [this] {
     plan_pending_ = false;
-    if (!stopping_) plan_and_apply();
+    if (!shutdown_.stopping()) plan_and_apply();
   });
 }
 
@@ -307,7 +283,7 @@ void Standalone::plan_and_apply() {
       if (n.name == node_) host.node_addresses = n.addresses;
     }
   }
-  log(reconciler_.apply(planner::plan(snapshot(), node_), host));
+  log_notes(reconciler_.apply(planner::plan(snapshot(), node_), host));
   if (!ready_) spdlog::info("first plan applied: ready");
   ready_ = true;
 }
@@ -354,7 +330,7 @@ void Standalone::reload(const char* why) {
     return;
   }
   config_ = std::move(next);
-  log(notes.value());
+  log_notes(notes.value());
   save_state();
   stale_ = false;
   errors_.clear();
@@ -366,62 +342,11 @@ void Standalone::reload(const char* why) {
 
 void Standalone::watch() {
   watch_timer_->arm(clock_.now() + options_.watch_interval, [this] {
-    if (stopping_) return;
+    if (shutdown_.stopping()) return;
     const FileStamp now = stamp(options_.config_file);
     if (!(now == stamp_) && now.size >= 0) reload("file changed");
     watch();
   });
-}
-
-void Standalone::wait_signal() {
-  signals_.async_wait([this](const boost::system::error_code& ec, int signal) {
-    if (ec) return;
-    if (signal == SIGHUP && !stopping_) {
-      reload("SIGHUP");
-    } else if (signal == SIGTERM && !stopping_) {
-      drain_then_stop();
-    } else {
-      stop_now(signal == SIGINT ? "vipd stopped" : "vipd stopped during drain");
-      return;
-    }
-    wait_signal();
-  });
-}
-
-void Standalone::drain_then_stop() {
-  // RFC 8326: the routes stay, marked GRACEFUL_SHUTDOWN (and LOCAL_PREF 0 toward iBGP peers),
-  // so routers move traffic away before anything is withdrawn.
-  stopping_ = true;
-  watch_timer_->cancel();
-  spdlog::info("SIGTERM: draining for {} ms (RFC 8326 graceful shutdown)",
-               options_.drain_time.count());
-  speaker_.set_drain(true);
-  stop_timer_->arm(clock_.now() + options_.drain_time, [this] {
-    spdlog::info("drain time over: withdrawing every route and closing the sessions");
-    reconciler_.withdraw_all();
-    stop_now("vipd shutting down");
-  });
-}
-
-void Standalone::stop_now(const std::string& message) {
-  stopping_ = true;
-  watch_timer_->cancel();
-  stop_timer_->cancel();
-  health_.stop();
-  speaker_.stop_all(message);
-  signals_.cancel();
-  exit_when_quiet(40);
-}
-
-void Standalone::exit_when_quiet(int checks_left) {
-  // The NOTIFICATIONs go out before the process ends: checked every 25 ms, 1 s at most.
-  if (speaker_.quiescent() || checks_left == 0) {
-    if (admin_) admin_->stop();
-    io_.stop();
-    return;
-  }
-  stop_timer_->arm(clock_.now() + std::chrono::milliseconds(25),
-                   [this, checks_left] { exit_when_quiet(checks_left - 1); });
 }
 
 admin::DaemonStatus Standalone::report() const {
