@@ -228,7 +228,7 @@ void ConfigSource::stop() {
 
 void ConfigSource::probe(std::size_t index) {
   asio::co_spawn(executor_, probe_until_stopped(alive_, index),
-                 log_failure("controller: asking for " + kinds_[index]->path));
+                 log_failure("configuration: asking for " + kinds_[index]->path));
 }
 
 // Runs later, from the executor: by then the source may be gone.
@@ -248,7 +248,7 @@ asio::awaitable<void> ConfigSource::ask(std::size_t index) {
   if (!*alive || !running_) co_return;
   if (response && response.value().ok()) {
     if (kind.missing) {
-      spdlog::info("controller: {} is installed now; following {}", kind.row.plural, kind.path);
+      spdlog::info("configuration: {} is installed now; following {}", kind.row.plural, kind.path);
     }
     kind.missing = false;
     kind.watching = true;
@@ -259,7 +259,7 @@ asio::awaitable<void> ConfigSource::ask(std::size_t index) {
   if (response && response.value().status == 404) {
     if (!kind.missing) {
       spdlog::warn(
-          "controller: {} (metallb.io/{}) is not installed (404 on {}): none are read; asking "
+          "configuration: {} (metallb.io/{}) is not installed (404 on {}): none are read; asking "
           "again with backoff",
           kind.row.plural, kind.row.version, kind.path);
       kind.missing = true;
@@ -270,7 +270,7 @@ asio::awaitable<void> ConfigSource::ask(std::size_t index) {
   } else if (!kind.said_failure) {
     kind.said_failure = true;  // once: the informer logs its own failures once it runs
     spdlog::warn(
-        "controller: {}: {}", kind.path,
+        "configuration: {}: {}", kind.path,
         response
             ? k8s::status_error("list", response.value().status, response.value().body).message()
             : response.error().message());
@@ -424,21 +424,21 @@ void ConfigSource::check() {
     refuse(candidate);
     return;
   }
-  if (stale_ && config_) spdlog::info("controller: the configuration is valid again");
+  if (stale_ && config_) spdlog::info("configuration: the configuration is valid again");
   stale_ = false;
   errors_.clear();
   if (config_ && *config_ == *candidate.result.config) {
     ++counts_.unchanged;
     form_ = candidate.form;
-    spdlog::debug("controller: configuration ({}) unchanged", to_string(candidate.form));
+    spdlog::debug("configuration: configuration ({}) unchanged", to_string(candidate.form));
     return;
   }
-  for (const auto& w : candidate.warnings) spdlog::warn("controller: {}", w);
+  for (const auto& w : candidate.warnings) spdlog::warn("configuration: {}", w);
   config_ = std::move(candidate.result.config);
   form_ = candidate.form;
   ++counts_.applied;
-  spdlog::info("controller: configuration from {} in force: {} pools, {} peers", to_string(form_),
-               config_->pools.size(), config_->peers.size());
+  spdlog::info("configuration: configuration from {} in force: {} pools, {} peers",
+               to_string(form_), config_->pools.size(), config_->peers.size());
   if (apply_) apply_(*config_);
 }
 
@@ -446,11 +446,11 @@ void ConfigSource::refuse(const Candidate& candidate) {
   ++counts_.refused;
   stale_ = true;
   errors_ = candidate.errors;
-  spdlog::error("controller: the configuration from {} is refused ({} errors); {}",
+  spdlog::error("configuration: the configuration from {} is refused ({} errors); {}",
                 to_string(candidate.form), candidate.errors.size(),
                 config_ ? "the previous one stays in force" : "none is in force yet");
-  for (const auto& e : candidate.errors) spdlog::error("controller: {}", e);
-  for (const auto& w : candidate.warnings) spdlog::warn("controller: {}", w);
+  for (const auto& e : candidate.errors) spdlog::error("configuration: {}", e);
+  for (const auto& w : candidate.warnings) spdlog::warn("configuration: {}", w);
   std::string note =
       candidate.errors.empty() ? "the configuration is refused" : candidate.errors.front();
   if (candidate.errors.size() > 1) {
@@ -495,7 +495,7 @@ void ConfigSource::say_configmap_ignored(bool ignored) {
                            "the ConfigMap " +
                            options_.configmap_name +
                            " is ignored (vipd config convert turns it into resources)";
-  spdlog::warn("controller: {}", note);
+  spdlog::warn("configuration: {}", note);
   const auto& map = configmap_->items().begin()->second.value.value;
   events_.record({"v1", "ConfigMap", ns, options_.configmap_name, map.meta.uid},
                  k8s::EventType::kWarning, std::string(kReasonConfigMapIgnored),
