@@ -16,7 +16,9 @@ namespace http = boost::beast::http;
 using asio::as_tuple;
 using asio::use_awaitable;
 
-constexpr std::size_t kReadChunk = 64 * 1024;
+// Held by every open watch for its whole life (a speaker keeps eleven): events are a few KiB,
+// and the splitter joins one that spans several reads.
+constexpr std::size_t kReadChunk = 8 * 1024;
 // A refusal's body is a Status object: small.
 constexpr std::size_t kMaxRefusalBytes = 1024 * 1024;
 

@@ -73,6 +73,24 @@ TEST_F(Watch, DeliversEventsWhereverTheStreamIsCut) {
   EXPECT_EQ(server.accepted(), 1);
 }
 
+TEST_F(Watch, AnEventLargerThanOneReadArrivesWhole) {
+  // A ConfigMap with 200 KiB of data: many times what one read of the stream takes.
+  const std::string big(200 * 1024, 'x');
+  const auto large = R"({"type":"ADDED","object":{"kind":"ConfigMap","metadata":{"name":"big"},)"
+                     R"("data":{"config":")" +
+                     big + R"("}}})";
+  auto& server = serve(stream({large, event("ADDED", "after")}));
+  auto client = client_for(server);
+  std::vector<std::size_t> sizes;
+  auto ended =
+      finish(io_, start(io_, client->watch(std::string(kTarget), [&](WatchEvent e) {
+               const auto* data = e.object.if_contains("data");
+               sizes.push_back(data ? data->as_object().at("config").as_string().size() : 0);
+             })));
+  ASSERT_TRUE(ended) << ended.error().message();
+  EXPECT_EQ(sizes, (std::vector<std::size_t>{big.size(), 0}));
+}
+
 TEST_F(Watch, AnErrorEventEndsTheWatchWithItsCode) {
   auto& server = serve(stream({event("ADDED", "a") + kExpired}));
   auto client = client_for(server);
