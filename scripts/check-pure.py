@@ -14,7 +14,10 @@ from pathlib import Path
 FORBIDDEN = [
     (re.compile(r"^boost/(asio|beast)"), "Asio/Beast (network I/O)"),
     (re.compile(r"^yaml-cpp/"), "yaml-cpp (belongs to config/ front ends)"),
-    (re.compile(r"^(netlink|linux/rtnetlink|linux/netlink)"), "netlink"),
+    # libnl's headers (<netlink/...>) and the kernel's; the project's own "netlink/..." files
+    # are followed and judged like any other project header.
+    (re.compile(r"^<(netlink/|linux/rtnetlink|linux/netlink)"), "netlink"),
+    (re.compile(r"^(linux/if_packet|netpacket/)"), "packet sockets"),
     (re.compile(r"^spdlog/"), "spdlog (pure code returns data; callers log)"),
     (re.compile(r"^(sys/socket|netinet/|arpa/inet)"), "sockets"),
     (re.compile(r"^(fstream|iostream)$"), "file and stream I/O"),
@@ -39,7 +42,7 @@ def main() -> int:
                 continue
             name = m.group(2)
             for pattern, why in FORBIDDEN:
-                if pattern.search(name):
+                if pattern.search(name) or pattern.search(m.group(1) + name):
                     problems.append(f"{path}:{number}: includes <{name}>: {why}")
             if m.group(1) == '"' and (root / name).is_file():
                 todo.append(root / name)
