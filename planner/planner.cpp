@@ -6,6 +6,7 @@
 #include <tuple>
 
 #include "common/assert.hpp"
+#include "planner/rules.hpp"
 
 namespace vipd::planner {
 
@@ -63,23 +64,10 @@ bool is_internal(const config::Peer& peer) {
   return false;
 }
 
-namespace {
-
-using config::BgpAdvertisement;
-using Ads = std::vector<const BgpAdvertisement*>;
-
-bool any_matches(const std::vector<LabelSelector>& selectors, const Labels& labels) {
-  return std::any_of(selectors.begin(), selectors.end(),
-                     [&](const LabelSelector& s) { return s.matches(labels); });
-}
-
-// MetalLB's node and peer selector lists: no selector selects everything, several are ORed.
 bool selected_by(const std::vector<LabelSelector>& selectors, const Labels& labels) {
-  return selectors.empty() || any_matches(selectors, labels);
-}
-
-bool names(const std::vector<std::string>& list, std::string_view name) {
-  return std::find(list.begin(), list.end(), name) != list.end();
+  return selectors.empty() ||
+         std::any_of(selectors.begin(), selectors.end(),
+                     [&](const LabelSelector& s) { return s.matches(labels); });
 }
 
 bool holds(const config::Pool& pool, const IpAddress& address) {
@@ -87,25 +75,6 @@ bool holds(const config::Pool& pool, const IpAddress& address) {
                      [&](const config::AddressBlock& b) { return b.range.contains(address); });
 }
 
-std::string quote(std::string_view text) { return "'" + std::string(text) + "'"; }
-
-std::string advertisement_list(const Ads& ads) {
-  std::string out = ads.size() == 1 ? "BGP advertisement " : "BGP advertisements ";
-  for (std::size_t i = 0; i < ads.size(); ++i) {
-    if (i > 0) out += ", ";
-    out += quote(ads[i]->name);
-  }
-  return out;
-}
-
-// "BGP advertisement 'a' selects" / "BGP advertisements 'a', 'b' select".
-std::string advertisements_do(const Ads& ads, std::string_view verb) {
-  return advertisement_list(ads) + " " + std::string(verb) + (ads.size() == 1 ? "s" : "");
-}
-
-// MetalLB's hasHealthyEndpoint with EndpointCanServe: an endpoint counts when it is ready or
-// serving; entries sharing an address serve only if all of them can. `node`: only endpoints
-// on that node count (Local); nullopt: any endpoint (Cluster).
 bool has_serving_endpoint(const std::vector<Endpoint>& endpoints,
                           std::optional<std::string_view> node) {
   bool any = false;
@@ -122,6 +91,31 @@ bool has_serving_endpoint(const std::vector<Endpoint>& endpoints,
   }
   return any || std::any_of(by_address.begin(), by_address.end(),
                             [](const auto& entry) { return entry.second; });
+}
+
+namespace {
+
+using config::BgpAdvertisement;
+using Ads = std::vector<const BgpAdvertisement*>;
+
+bool names(const std::vector<std::string>& list, std::string_view name) {
+  return std::find(list.begin(), list.end(), name) != list.end();
+}
+
+std::string quote(std::string_view text) { return "'" + std::string(text) + "'"; }
+
+std::string advertisement_list(const Ads& ads) {
+  std::string out = ads.size() == 1 ? "BGP advertisement " : "BGP advertisements ";
+  for (std::size_t i = 0; i < ads.size(); ++i) {
+    if (i > 0) out += ", ";
+    out += quote(ads[i]->name);
+  }
+  return out;
+}
+
+// "BGP advertisement 'a' selects" / "BGP advertisements 'a', 'b' select".
+std::string advertisements_do(const Ads& ads, std::string_view verb) {
+  return advertisement_list(ads) + " " + std::string(verb) + (ads.size() == 1 ? "s" : "");
 }
 
 struct Refusal {

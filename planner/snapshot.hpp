@@ -57,6 +57,9 @@ struct ServiceInfo {
   std::vector<IpAddress> addresses;  // assigned (ingress) addresses, at most one per family
   std::string pool;                  // the pool they came from; empty: found from the address
   config::TrafficPolicy traffic_policy = config::TrafficPolicy::kCluster;
+  // A Romana VIP (romanavip / romanaip annotation): owned by layer 2 on a node with a serving
+  // endpoint, whatever the traffic policy.
+  bool romana_vip = false;
   std::vector<Endpoint> endpoints;     // Kubernetes snapshots
   Health health = Health::kUnchecked;  // standalone snapshots
 
