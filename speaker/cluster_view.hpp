@@ -12,6 +12,10 @@
 //    skipped; each endpoint's node is its nodeName, and ready and serving are the conditions
 //    with the API's defaults (so an endpoint serving while terminating still counts, as in
 //    MetalLB);
+//  - a Romana VIP (a romanaip or romanavip annotation) counts whatever its type: on a
+//    LoadBalancer its addresses are the ingress ones, on any other type the spec.externalIPs
+//    entries the controller recorded as its own in vipd.io/external-ips; either way it is
+//    owned by layer 2 on a node with a serving endpoint (planner::ServiceInfo::romana_vip);
 //  - a Node carries its labels and its NetworkUnavailable condition.
 // Not responsible for: the announcement rules themselves (planner/), reading the objects
 // (the informers), the configuration (controller/source.hpp).
@@ -20,6 +24,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "k8s/objects.hpp"
 #include "k8s/service_view.hpp"
@@ -27,7 +32,13 @@
 
 namespace vipd::speaker {
 
-// Whether the speaker announces this Service at all (type and class).
+// The annotation where the controller records the spec.externalIPs entries it wrote.
+inline constexpr std::string_view kExternalIpsAnnotation = "vipd.io/external-ips";
+
+// A romanaip or romanavip annotation, whatever its value.
+bool is_romana_vip(const k8s::Service& service);
+
+// Whether the speaker announces this Service at all (type and class, or a Romana VIP).
 bool serves(const k8s::Service& service, std::string_view lb_class);
 
 // The planner's view of a Service it serves, with the endpoints of its slices.

@@ -95,6 +95,33 @@ TEST(ServiceInfo, AddressesFromTheStatusOnlyWithPolicyLabelsAndEndpoints) {
   EXPECT_EQ(info.endpoints[3], (planner::Endpoint{"", true, true, "10.0.0.4"}));
 }
 
+TEST(ServiceInfo, RomanaVipsOfAnyTypeTakeTheExternalIpsVipdRecorded) {
+  // A ClusterIP Service with a Romana annotation: the controller put its VIP in
+  // spec.externalIPs and recorded it; the user's own externalIPs entry is not vipd's.
+  const auto vip = service(R"("spec":{"type":"ClusterIP","ports":[{"port":80}],)"
+                           R"("externalIPs":["198.51.100.7","192.0.2.140"]},"status":{})");
+  EXPECT_FALSE(serves(vip, ""));  // no annotation: not the speaker's
+  auto annotated = vip;
+  annotated.meta.annotations = {{"romanavip", R"({"auto": true})"},
+                                {"vipd.io/external-ips", "192.0.2.140,203.0.113.1,bad"}};
+  EXPECT_TRUE(is_romana_vip(annotated));
+  EXPECT_TRUE(serves(annotated, ""));
+  EXPECT_TRUE(serves(annotated, "example.com/lb"));
+  const auto info = service_info(annotated, {});
+  EXPECT_TRUE(info.romana_vip);
+  // Recorded and present in the spec: only 192.0.2.140 (203.0.113.1 was removed by the user).
+  ASSERT_EQ(info.addresses.size(), 1u);
+  EXPECT_EQ(info.addresses[0].to_string(), "192.0.2.140");
+
+  // A LoadBalancer with romanaip: the status addresses, and still a Romana VIP.
+  auto lb = service(kLoadBalancer);
+  lb.meta.annotations = {{"romanaip", R"({"auto": true})"}};
+  const auto lb_info = service_info(lb, {});
+  EXPECT_TRUE(lb_info.romana_vip);
+  EXPECT_EQ(lb_info.addresses.size(), 2u);
+  EXPECT_FALSE(service_info(service(kLoadBalancer), {}).romana_vip);
+}
+
 TEST(NodeInfo, LabelsAndNetworkUnavailable) {
   const auto n =
       node("n1", R"({"rack":"r1"})",
