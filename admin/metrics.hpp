@@ -113,6 +113,13 @@ inline constexpr MetricInfo kBgpUpdatesTotal{"vipd_bgp_updates_total", MetricTyp
 inline constexpr MetricInfo kBgpAnnouncedPrefixes{"vipd_bgp_announced_prefixes_total",
                                                   MetricType::kGauge,
                                                   "Prefixes currently announced to the peer"};
+// Labels: ip (the VIP, as MetalLB labels it).
+inline constexpr MetricInfo kLayer2GratuitousSent{
+    "vipd_layer2_gratuitous_sent", MetricType::kCounter,
+    "Gratuitous ARP and unsolicited neighbour advertisement frames sent for the address"};
+inline constexpr MetricInfo kLayer2Owned{
+    "vipd_layer2_owned_bool", MetricType::kGauge,
+    "1 while this node owns the layer-2 VIP and has it up on an interface"};
 // Labels: pool, family ("ipv4" / "ipv6"). IPv6 pools can exceed 2^64 addresses: the values
 // are exact integers (u128), which Prometheus reads as floats.
 inline constexpr MetricInfo kAllocatorAddressesTotal{

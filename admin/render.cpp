@@ -245,6 +245,21 @@ std::string render_status(const json::value& status) {
                                                    text(a, "service"), reason};
                  });
 
+  append_section(out, status, "layer2", "LAYER 2",
+                 {"ADDRESS", "SERVICE", "OWNER", "HERE", "INTERFACE", "REASON"},
+                 [](const json::value& l) {
+                   auto reason = text(l, "reason");
+                   if (const auto detail = text(l, "detail"); detail != "-") {
+                     reason += ": " + detail;
+                   }
+                   auto here = text(l, "state");
+                   if (const auto error = text(l, "error"); error != "-")
+                     here += " (" + error + ")";
+                   return std::vector<std::string>{text(l, "address"),   text(l, "service"),
+                                                   text(l, "owner"),     here,
+                                                   text(l, "interface"), reason};
+                 });
+
   append_section(out, status, "pools", "POOLS", {"NAME", "FAMILY", "IN USE", "TOTAL"},
                  [](const json::value& pool) {
                    return std::vector<std::string>{text(pool, "name"), text(pool, "family"),

@@ -49,6 +49,22 @@ boost::json::value status_document(const DaemonStatus& in) {
                                          {"reason", a.reason},
                                          {"detail", a.detail}});
   }
+  json::array layer2;
+  for (const auto& l : in.layer2) {
+    json::array candidates;
+    for (const auto& c : l.candidates) candidates.push_back(json::string(c));
+    layer2.push_back(json::object{{"address", l.address},
+                                  {"service", l.service},
+                                  {"owner", l.owner},
+                                  {"mine", l.mine},
+                                  {"reason", l.reason},
+                                  {"detail", l.detail},
+                                  {"candidates", std::move(candidates)},
+                                  {"state", l.state},
+                                  {"interface", l.interface},
+                                  {"error", l.error},
+                                  {"gratuitous_sent", l.gratuitous_sent}});
+  }
   json::array services;
   for (const auto& s : in.services) {
     json::array addresses;
@@ -88,8 +104,14 @@ boost::json::value status_document(const DaemonStatus& in) {
                           {"errors", std::move(errors)}}},
                         {"peers", std::move(peers)},
                         {"announcements", std::move(announcements)},
+                        {"layer2", std::move(layer2)},
                         {"services", std::move(services)},
                         {"pools", std::move(pools)}};
+  if (!in.live_speakers.empty()) {
+    json::array live;
+    for (const auto& n : in.live_speakers) live.push_back(json::string(n));
+    document["live_speakers"] = std::move(live);
+  }
   if (in.kubernetes) {
     json::array requests;
     for (const auto& [key, count] : in.kubernetes->requests) {
@@ -137,6 +159,15 @@ std::string metrics_text(const DaemonStatus& in) {
     prefixes.sample(peer, p.advertised_ipv4 + p.advertised_ipv6);
     for (const auto& [reason, count] : p.transitions) {
       transitions.sample({{"peer", p.address}, {"reason", reason}}, count);
+    }
+  }
+  if (!in.layer2.empty()) {
+    auto& gratuitous = e.add(metric::kLayer2GratuitousSent);
+    auto& owned = e.add(metric::kLayer2Owned);
+    for (const auto& l : in.layer2) {
+      const MetricLabels ip{{"ip", l.address}};
+      owned.sample(ip, l.mine && l.state == "up" ? 1 : 0);
+      if (l.mine || l.gratuitous_sent > 0) gratuitous.sample(ip, l.gratuitous_sent);
     }
   }
   auto& total = e.add(metric::kAllocatorAddressesTotal);

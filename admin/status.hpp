@@ -65,6 +65,22 @@ struct AnnouncementView {
   std::string detail;
 };
 
+// One layer-2 VIP address as this node sees it: who owns it and why, and, where this node owns
+// it, whether it is up and on which interface.
+struct Layer2View {
+  std::string address;
+  std::string service;  // namespace/name
+  std::string owner;    // "" when no node qualifies
+  bool mine = false;
+  std::string reason;  // "owner", "notOwner", "noLocalEndpoint", ...
+  std::string detail;
+  std::vector<std::string> candidates;  // best first
+  std::string state;                    // this node: "up", "noInterface", "failed"; "" elsewhere
+  std::string interface;
+  std::string error;
+  std::uint64_t gratuitous_sent = 0;  // announcements sent for the address by this node
+};
+
 struct PoolView {
   std::string name;
   std::string family;  // "ipv4" | "ipv6"
@@ -111,6 +127,8 @@ struct DaemonStatus {
   std::vector<std::string> config_errors;  // of the last rejected reload
   std::vector<PeerView> peers;
   std::vector<AnnouncementView> announcements;
+  std::vector<Layer2View> layer2;
+  std::vector<std::string> live_speakers;  // the speaker: nodes whose speakers are live
   std::vector<ServiceView> services;
   std::vector<PoolView> pools;
   std::optional<KubernetesView> kubernetes;  // daemons that talk to an API server

@@ -209,6 +209,8 @@ TEST(Metrics, CatalogueUsesTheDesignNames) {
                                                "vipd_allocator_addresses_in_use_total",
                                                "vipd_health_check_passing",
                                                "vipd_config_stale_bool",
+                                               "vipd_layer2_gratuitous_sent",
+                                               "vipd_layer2_owned_bool",
                                                "process_resident_memory_bytes"};
   const MetricInfo all[] = {metric::kBgpSessionUp,
                             metric::kBgpUpdatesTotal,
@@ -217,6 +219,8 @@ TEST(Metrics, CatalogueUsesTheDesignNames) {
                             metric::kAllocatorAddressesInUse,
                             metric::kHealthCheckPassing,
                             metric::kConfigStale,
+                            metric::kLayer2GratuitousSent,
+                            metric::kLayer2Owned,
                             metric::kProcessResidentMemory};
   std::set<std::string_view> names;
   Exposition e;

@@ -152,6 +152,41 @@ TEST(StatusController, LeadershipAndWritesInTheDocumentTheMetricsAndTheTables) {
   EXPECT_THAT(metrics_text(s), HasSubstr("vipd_controller_leader_bool 1\n"));
 }
 
+TEST(StatusLayer2, OwnersStatesAndCountersInTheDocumentTheMetricsAndTheTable) {
+  auto s = sample();
+  EXPECT_THAT(metrics_text(s), Not(HasSubstr("vipd_layer2_")));
+  s.layer2 = {Layer2View{.address = "192.0.2.130",
+                         .service = "default/web",
+                         .owner = "edge-1",
+                         .mine = true,
+                         .reason = "owner",
+                         .detail = "node 'edge-1' ranks first of 2 candidates",
+                         .candidates = {"edge-1", "edge-2"},
+                         .state = "up",
+                         .interface = "eth0",
+                         .gratuitous_sent = 10},
+              Layer2View{.address = "192.0.2.131",
+                         .service = "default/db",
+                         .owner = "edge-2",
+                         .reason = "notOwner",
+                         .detail = "node 'edge-2' ranks first",
+                         .candidates = {"edge-2", "edge-1"}}};
+  s.live_speakers = {"edge-1", "edge-2"};
+  const auto doc = status_document(s);
+  EXPECT_EQ(doc.at("layer2").at(0).at("interface"), "eth0");
+  EXPECT_EQ(doc.at("layer2").at(1).at("candidates").at(0), "edge-2");
+  EXPECT_EQ(doc.at("live_speakers").at(1), "edge-2");
+  const auto text = metrics_text(s);
+  EXPECT_THAT(text, HasSubstr("vipd_layer2_gratuitous_sent{ip=\"192.0.2.130\"} 10\n"));
+  EXPECT_THAT(text, Not(HasSubstr("vipd_layer2_gratuitous_sent{ip=\"192.0.2.131\"}")));
+  EXPECT_THAT(text, HasSubstr("vipd_layer2_owned_bool{ip=\"192.0.2.130\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("vipd_layer2_owned_bool{ip=\"192.0.2.131\"} 0\n"));
+  const auto table = render_status(doc);
+  EXPECT_THAT(table, HasSubstr("LAYER 2"));
+  EXPECT_THAT(table, HasSubstr("owner: node 'edge-1' ranks first of 2 candidates"));
+  EXPECT_THAT(table, HasSubstr("notOwner: node 'edge-2' ranks first"));
+}
+
 TEST(StatusRender, TablesFromTheDocument) {
   const auto text = render_status(status_document(sample()));
   EXPECT_THAT(text, HasSubstr("edge-1"));
