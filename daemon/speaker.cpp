@@ -21,6 +21,7 @@
 #include "controller/source.hpp"
 #include "daemon/daemon_support.hpp"
 #include "daemon/host.hpp"
+#include "daemon/layer2.hpp"
 #include "daemon/route_reconciler.hpp"
 #include "daemon/speaker_control.hpp"
 #include "daemon/speaker_statuses.hpp"
@@ -88,9 +89,9 @@ class NodeSpeaker {
                    spdlog::warn("speaker: EndpointSlice {} cannot be read: {}", key, e.message());
                  },
              .synced = [this] { schedule_plan(); }}),
-        // Only this node's Node object: its labels select peers and advertisements.
-        nodes_(io.get_executor(), client, clock,
-               k8s::Collection{"/api/v1/nodes", {}, "metadata.name=" + options_.node},
+        // Every Node: this node's labels select peers and advertisements, and the layer-2
+        // election ranks the candidate nodes.
+        nodes_(io.get_executor(), client, clock, k8s::Collection{"/api/v1/nodes"},
                [](const json::object& o) { return k8s::decode_node(o); },
                {.added = [this](const std::string&, const k8s::Node&) { schedule_plan(); },
                 .updated = [this](const std::string&, const k8s::Node&,
@@ -101,40 +102,54 @@ class NodeSpeaker {
                       spdlog::warn("speaker: Node {} cannot be read: {}", key, e.message());
                     },
                 .synced = [this] { schedule_plan(); }}),
+        layer2_(io.get_executor(), clock, client,
+                Layer2Options{.node = options_.node, .namespace_ = options_.namespace_},
+                [this] { schedule_plan(); }),
         speaker_(io.get_executor(), clock),
         control_(speaker_),
         reconciler_(control_),
-        shutdown_(
-            io, clock, options_.drain_time,
-            Shutdown::Steps{
-                .drain = [this] { speaker_.set_drain(true); },
-                .withdraw =
-                    [this] {
-                      reconciler_.withdraw_all();
-                      statuses_.set_announced({});
-                    },
-                .stop =
-                    [this](const std::string& message) {
-                      speaker_.stop_all(message);
-                      services_.stop();
-                      slices_.stop();
-                      nodes_.stop();
-                      source_.stop();
-                    },
-                // The NOTIFICATIONs, queued Events and status deletions.
-                .quiet =
-                    [this] { return speaker_.quiescent() && events_.idle() && statuses_.idle(); },
-                .done =
-                    [this] {
-                      if (admin_) admin_->stop();
-                      io_.stop();
-                    }}) {}
+        shutdown_(io, clock, options_.drain_time,
+                  Shutdown::Steps{
+                      // Layer 2 hands over at once: the Lease is released and the next node takes
+                      // the VIPs while this one still runs.
+                      .drain =
+                          [this] {
+                            speaker_.set_drain(true);
+                            layer2_.release_all();
+                          },
+                      .withdraw =
+                          [this] {
+                            reconciler_.withdraw_all();
+                            layer2_.release_all();
+                            statuses_.set_announced({});
+                          },
+                      .stop =
+                          [this](const std::string& message) {
+                            speaker_.stop_all(message);
+                            services_.stop();
+                            slices_.stop();
+                            nodes_.stop();
+                            source_.stop();
+                            layer2_.release_all();
+                          },
+                      // The NOTIFICATIONs, queued Events and status deletions.
+                      .quiet =
+                          [this] {
+                            return speaker_.quiescent() && events_.idle() && statuses_.idle() &&
+                                   layer2_.stopped();
+                          },
+                      .done =
+                          [this] {
+                            if (admin_) admin_->stop();
+                            io_.stop();
+                          }}) {}
 
   int start();
 
  private:
   bool synced() const {
-    return source_.ready() && services_.synced() && slices_.synced() && nodes_.synced();
+    return source_.ready() && services_.synced() && slices_.synced() && nodes_.synced() &&
+           layer2_.synced();
   }
   void index_slice(const std::string& key, const k8s::EndpointSlice* before,
                    const k8s::EndpointSlice* after);
@@ -155,6 +170,7 @@ class NodeSpeaker {
   k8s::Informer<k8s::Service> services_;
   k8s::Informer<k8s::EndpointSlice> slices_;
   k8s::Informer<k8s::Node> nodes_;
+  Layer2Speaker layer2_;
   // Service "namespace/name" → the keys of its EndpointSlices.
   std::map<std::string, std::set<std::string>> slices_of_;
 
@@ -179,6 +195,10 @@ int NodeSpeaker::start() {
   services_.start();
   slices_.start();
   nodes_.start();
+  if (auto r = layer2_.start(); !r) {
+    spdlog::error("speaker: {}", r.error().message());
+    return 1;
+  }
   spdlog::info("vipd {} speaker on node {}: API server {}, namespace {}, admin on {}", version(),
                options_.node, client_.server_url(), options_.namespace_,
                admin::format_endpoint(admin_->local_endpoint()));
@@ -234,17 +254,20 @@ planner::Snapshot NodeSpeaker::snapshot() const {
 }
 
 void NodeSpeaker::plan_and_apply() {
-  if (nodes_.size() == 0 && !node_missing_said_) {
+  const bool node_known = nodes_.get(options_.node) != nullptr;
+  if (!node_known && !node_missing_said_) {
     spdlog::warn("speaker: node {} is not in the cluster: nothing is announced until it is",
                  options_.node);
     node_missing_said_ = true;
-  } else if (nodes_.size() > 0) {
+  } else if (node_known) {
     node_missing_said_ = false;
   }
   HostContext host;
   host.node = options_.node;
   host.host = host_addresses();
-  log_notes(reconciler_.apply(planner::plan(snapshot(), options_.node), host));
+  const auto snap = snapshot();
+  log_notes(reconciler_.apply(planner::plan(snap, options_.node), host));
+  layer2_.apply(snap);
   assigned_events();
   statuses_.set_announced(speaker::announced_peers(reconciler_.decisions()));
   // An informer's LIST pages and the plans leave freed heap behind: give it back to the system
@@ -260,18 +283,24 @@ void NodeSpeaker::plan_and_apply() {
 
 void NodeSpeaker::assigned_events() {
   // MetalLB's speaker records `nodeAssigned` when a node starts announcing a Service.
+  // The key is "protocol/namespace/name": a Service may be announced both ways.
   std::set<std::string> now;
   for (const auto& d : reconciler_.decisions()) {
-    if (d.reason == planner::Reason::kAnnounced) now.insert(d.service);
+    if (d.reason == planner::Reason::kAnnounced) now.insert("bgp/" + d.service);
+  }
+  for (const auto& d : layer2_.decisions()) {
+    if (d.mine) now.insert("layer2/" + d.service);
   }
   for (const auto& key : now) {
     if (announced_.contains(key)) continue;
-    const auto* service = services_.get(key);
+    const auto slash = key.find('/');
+    const auto* service = services_.get(key.substr(slash + 1));
     if (service == nullptr) continue;
     events_.record(k8s::ObjectReference{"v1", "Service", service->meta.namespace_,
                                         service->meta.name, service->meta.uid},
                    k8s::EventType::kNormal, "nodeAssigned", "Announce",
-                   "announcing from node \"" + options_.node + "\" with protocol \"bgp\"");
+                   "announcing from node \"" + options_.node + "\" with protocol \"" +
+                       key.substr(0, slash) + "\"");
   }
   announced_ = std::move(now);
 }
@@ -294,6 +323,8 @@ admin::DaemonStatus NodeSpeaker::report() const {
     in.peers.push_back(peer_view(s, it == identities.end() ? nullptr : &it->second, now));
   }
   for (const auto& d : reconciler_.decisions()) in.announcements.push_back(announcement_view(d));
+  in.layer2 = layer2_.views();
+  in.live_speakers = layer2_.live_speakers();
   for (const auto& [key, entry] : services_.items()) {
     const auto& service = entry.value;
     if (!speaker::serves(service, options_.lb_class)) continue;
@@ -314,6 +345,7 @@ admin::DaemonStatus NodeSpeaker::report() const {
   k.informers.push_back(controller::informer_view("services", services_));
   k.informers.push_back(controller::informer_view("endpointslices", slices_));
   k.informers.push_back(controller::informer_view("nodes", nodes_));
+  k.informers.push_back(controller::informer_view("leases", layer2_.leases()));
   for (const auto& c : source_.collections()) k.informers.push_back(controller::collection_view(c));
   in.kubernetes = std::move(k);
   if (auto rss = admin::process_resident_memory_bytes()) in.resident_memory = rss.value();

@@ -1,0 +1,219 @@
+#include "daemon/layer2.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <random>
+
+#include "netlink/raw_announcer.hpp"
+#include "netlink/rtnetlink.hpp"
+
+namespace vipd::daemon {
+
+namespace json = boost::json;
+
+Layer2Speaker::Layer2Speaker(asio::any_io_executor executor, TimerClock& clock, k8s::Client& client,
+                             Layer2Options options, std::function<void()> replan)
+    : executor_(executor),
+      clock_(clock),
+      client_(client),
+      options_(std::move(options)),
+      replan_(std::move(replan)),
+      leases_(executor, client, clock,
+              k8s::Collection{"/apis/coordination.k8s.io/v1/namespaces/" + options_.namespace_ +
+                              "/leases"},
+              [](const json::object& o) { return k8s::decode_lease(o); },
+              {.added =
+                   [this](const std::string&, const k8s::Lease& l) {
+                     liveness_.observe(l, clock_.now()), liveness_changed();
+                   },
+               .updated =
+                   [this](const std::string&, const k8s::Lease&, const k8s::Lease& l) {
+                     liveness_.observe(l, clock_.now());
+                     liveness_changed();
+                   },
+               .deleted =
+                   [this](const std::string&, const k8s::Lease& l) {
+                     liveness_.forget(l.meta.name);
+                     liveness_changed();
+                   },
+               .invalid =
+                   [](const std::string& key, const Error& e) {
+                     spdlog::warn("speaker: Lease {} cannot be read: {}", key, e.message());
+                   },
+               .synced = [this] { liveness_changed(); }}),
+      expiry_timer_(clock.make_timer(executor)),
+      resync_timer_(clock.make_timer(executor)) {}
+
+Layer2Speaker::~Layer2Speaker() = default;
+
+Result<void> Layer2Speaker::start() {
+  k8s::LeaderElectionConfig election;
+  election.identity = options_.node;
+  election.lease_duration = options_.lease_duration;
+  election.renew_deadline = options_.renew_deadline;
+  election.retry_period = options_.retry_period;
+  election.jitter_seed = std::random_device{}();
+  auto lease = k8s::LeaseLock::create(
+      executor_, client_, clock_,
+      k8s::LeaseLockOptions{.lease_namespace = options_.namespace_,
+                            .lease_name = std::string(speaker::kSpeakerLeasePrefix) + options_.node,
+                            .election = election},
+      k8s::LeaseLockCallbacks{.on_started_leading = [this] { liveness_changed(); },
+                              .on_stopped_leading =
+                                  [this](k8s::StopReason) {
+                                    if (!stopped_) {
+                                      spdlog::warn(
+                                          "speaker: lost this node's speaker Lease: its layer-2 "
+                                          "VIPs go to other nodes");
+                                    }
+                                    liveness_changed();
+                                  }});
+  if (!lease) return failure(lease.error());
+  lease_ = std::move(lease.value());
+  leases_.start();
+
+  auto nl = netlink::open_rtnetlink(executor_);
+  if (!nl) {
+    netlink_error_ = "netlink: " + nl.error().message();
+    spdlog::error("speaker: {}: no layer-2 VIP can be brought up on this node", netlink_error_);
+    return success();
+  }
+  netlink_ = std::move(nl.value());
+  announcer_ = std::make_unique<netlink::RawAnnouncer>(executor_, clock_);
+  vips_ = std::make_unique<vip::VipReconciler>(
+      *netlink_, *announcer_, [](const std::string& line) { spdlog::info("speaker: {}", line); });
+  if (auto r = vips_->start(); !r) {
+    netlink_error_ = "netlink: " + r.error().message();
+    spdlog::error("speaker: {}: no layer-2 VIP can be brought up on this node", netlink_error_);
+    vips_.reset();
+    return success();
+  }
+  arm_resync();
+  return success();
+}
+
+std::set<std::string, std::less<>> Layer2Speaker::live_now() const {
+  auto live = liveness_.live(clock_.now());
+  // This node judges itself by its own Lease: live while it holds it (by its own clock).
+  live.erase(options_.node);
+  if (lease_ && lease_->leading() && !stopped_) live.insert(options_.node);
+  return live;
+}
+
+void Layer2Speaker::liveness_changed() {
+  arm_expiry();
+  if (stopped_) return;
+  const auto live = live_now();
+  if (live == last_live_) return;
+  // A speaker that (re)appears may have held our VIPs during a partition: once it sees us it
+  // releases them, and our announcements point the LAN back here.
+  const bool someone_came =
+      std::any_of(live.begin(), live.end(), [&](const auto& n) { return !last_live_.contains(n); });
+  last_live_ = live;
+  replan_();
+  if (someone_came && vips_) vips_->reannounce();
+}
+
+void Layer2Speaker::arm_expiry() {
+  const auto next = liveness_.next_expiry(clock_.now());
+  if (!next) {
+    expiry_timer_->cancel();
+    return;
+  }
+  expiry_timer_->arm(*next, [this] { liveness_changed(); });
+}
+
+void Layer2Speaker::arm_resync() {
+  resync_timer_->arm(clock_.now() + options_.resync_period, [this] {
+    if (stopped_) return;
+    if (vips_) vips_->resync();
+    arm_resync();
+  });
+}
+
+void Layer2Speaker::apply(const planner::Snapshot& snapshot) {
+  if (stopped_) return;
+  any_layer2_ = snapshot.config && !snapshot.config->l2_advertisements.empty();
+  // The Lease costs the API server a write every retry period: held only once layer 2 is
+  // configured, and from then on.
+  if (any_layer2_ && lease_ && !lease_->stopped()) lease_->start();
+  const vip::Liveness liveness{.live = live_now()};
+  decisions_ = vip::elect(snapshot, options_.node, liveness);
+  if (!vips_) return;
+  std::vector<vip::DesiredVip> desired;
+  for (const auto& d : decisions_) {
+    if (!d.mine) continue;
+    for (const auto& a : d.addresses) {
+      desired.push_back({.address = a,
+                         .service = d.service,
+                         .interfaces = d.interfaces,
+                         .all_interfaces = d.all_interfaces});
+    }
+  }
+  vips_->apply(std::move(desired));
+}
+
+void Layer2Speaker::release_all() {
+  if (vips_) vips_->apply({});
+  decisions_.clear();
+  if (stopped_) return;
+  stopped_ = true;
+  expiry_timer_->cancel();
+  resync_timer_->cancel();
+  leases_.stop();
+  if (!lease_) {
+    released_ = true;
+    return;
+  }
+  asio::co_spawn(
+      executor_,
+      [this]() -> asio::awaitable<void> {
+        co_await lease_->stop();
+        released_ = true;
+      },
+      asio::detached);
+}
+
+std::vector<std::string> Layer2Speaker::live_speakers() const {
+  const auto live = live_now();
+  return {live.begin(), live.end()};
+}
+
+std::vector<admin::Layer2View> Layer2Speaker::views() const {
+  std::map<IpAddress, vip::VipStatus> held;
+  if (vips_) {
+    for (auto& s : vips_->status()) held.emplace(s.address, std::move(s));
+  }
+  std::vector<admin::Layer2View> out;
+  for (const auto& d : decisions_) {
+    for (const auto& a : d.addresses) {
+      admin::Layer2View v;
+      v.address = a.to_string();
+      v.service = d.service;
+      v.owner = d.owner.value_or("");
+      v.mine = d.mine;
+      v.reason = std::string(vip::to_string(d.reason));
+      v.detail = d.detail;
+      v.candidates = d.ranked;
+      if (d.mine) {
+        if (const auto it = held.find(a); it != held.end()) {
+          v.state = std::string(vip::to_string(it->second.state));
+          v.interface = it->second.interface;
+          v.error = it->second.error;
+        } else {
+          v.state = "failed";
+          v.error = netlink_error_.empty() ? "not brought up" : netlink_error_;
+        }
+      }
+      if (announcer_) {
+        if (const auto it = announcer_->sent().find(a); it != announcer_->sent().end()) {
+          v.gratuitous_sent = it->second;
+        }
+      }
+      out.push_back(std::move(v));
+    }
+  }
+  return out;
+}
+
+}  // namespace vipd::daemon

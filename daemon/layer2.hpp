@@ -1,0 +1,99 @@
+#pragma once
+// Layer2Speaker: the layer-2 half of `vipd speaker` — this node's speaker Lease, every
+// speaker's liveness, the election of each layer-2 VIP's owner and the VIPs this node holds.
+//
+// Responsible for the wiring: holding the Lease "vipd-speaker-<node>" (k8s::LeaseLock, 6 s
+// duration, renewed every 2 s; released at a clean stop so the next node takes over at once);
+// following every speaker's Lease (an informer) into speaker::SpeakerLiveness, with a timer
+// at the next expiry; electing owners (vip::elect) from the snapshot the BGP plan used and
+// handing this node's VIPs to vip::VipReconciler over rtnetlink and raw ARP/NDP sockets;
+// re-announcing what it holds when a speaker comes back (a healed partition converges);
+// resyncing the kernel's state every 30 s; views for /status and /metrics.
+// Not responsible for: the rules (vip/election.hpp, speaker/liveness.hpp), the BGP side
+// (daemon/speaker.cpp), the cluster objects of the snapshot.
+// Runs on the speaker's one thread.
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "admin/status.hpp"
+#include "common/asio.hpp"
+#include "common/timer.hpp"
+#include "k8s/client.hpp"
+#include "k8s/informer.hpp"
+#include "k8s/lease_lock.hpp"
+#include "k8s/lease_view.hpp"
+#include "netlink/announcer.hpp"
+#include "netlink/netlink.hpp"
+#include "planner/snapshot.hpp"
+#include "speaker/liveness.hpp"
+#include "vip/election.hpp"
+#include "vip/reconciler.hpp"
+
+namespace vipd::daemon {
+
+struct Layer2Options {
+  std::string node;
+  std::string namespace_;
+  Clock::duration lease_duration = std::chrono::seconds(6);
+  Clock::duration renew_deadline = std::chrono::seconds(4);
+  Clock::duration retry_period = std::chrono::seconds(2);
+  Clock::duration resync_period = std::chrono::seconds(30);
+};
+
+class Layer2Speaker {
+ public:
+  // `replan`: liveness changed; the caller plans again (and calls apply()).
+  Layer2Speaker(asio::any_io_executor executor, TimerClock& clock, k8s::Client& client,
+                Layer2Options options, std::function<void()> replan);
+  ~Layer2Speaker();
+
+  // Starts following Leases and opens netlink and the raw sockets (a failure is logged and
+  // shown in /status: this node then brings no VIP up). Fails only on an invalid Lease name.
+  Result<void> start();
+  bool synced() const { return leases_.synced(); }
+
+  // Elects from `snapshot` and brings this node's VIPs up, the others down.
+  void apply(const planner::Snapshot& snapshot);
+  // Clean stop (idempotent): every VIP down, following Leases stops, and this node's Lease is
+  // released (others take over at once); stopped() once the release is answered or timed out.
+  void release_all();
+  bool stopped() const { return released_; }
+  const k8s::Informer<k8s::Lease>& leases() const { return leases_; }
+
+  const std::vector<vip::Decision>& decisions() const { return decisions_; }
+  std::vector<admin::Layer2View> views() const;
+  std::vector<std::string> live_speakers() const;
+
+ private:
+  std::set<std::string, std::less<>> live_now() const;
+  void liveness_changed();
+  void arm_expiry();
+  void arm_resync();
+
+  asio::any_io_executor executor_;
+  TimerClock& clock_;
+  k8s::Client& client_;
+  Layer2Options options_;
+  std::function<void()> replan_;
+  speaker::SpeakerLiveness liveness_;
+  k8s::Informer<k8s::Lease> leases_;
+  std::unique_ptr<k8s::LeaseLock> lease_;
+  std::unique_ptr<netlink::Netlink> netlink_;
+  std::unique_ptr<netlink::Announcer> announcer_;
+  std::unique_ptr<vip::VipReconciler> vips_;
+  std::string netlink_error_;  // why no VIP can be brought up on this node
+  std::unique_ptr<Timer> expiry_timer_;
+  std::unique_ptr<Timer> resync_timer_;
+  std::vector<vip::Decision> decisions_;
+  std::set<std::string, std::less<>> last_live_;
+  bool any_layer2_ = false;  // the configuration has an L2Advertisement
+  bool stopped_ = false;
+  bool released_ = false;
+};
+
+}  // namespace vipd::daemon

@@ -1,0 +1,265 @@
+#!/usr/bin/env python3
+"""Layer-2 VIPs with `vipd speaker` on three nodes and `vipd controller`, against the test API
+server (the Kubernetes lab, k8s_lab.py), driven with kubectl as a user would. The VIPs are on
+the nodes' LAN (192.0.2.192/28, 2001:db8::c0/124): the router reaches them by ARP and
+neighbour discovery, so what moves on a failure is the router's neighbour entry.
+
+Checked: the VIP is on exactly the node MetalLB's rule elects (SHA-256 of node#address), the
+router's neighbour entry points at that node and the client's requests reach it; then the
+owner's speaker is killed (SIGKILL), the owner's LAN link goes down, the owner's endpoint goes
+away (policy Local), the owner is cut off from the API server and comes back (partition and
+heal: one owner in the end), and a clean stop hands over at once. Each failover reports the
+time from the fault to the first request answered by the new owner.
+
+Usage: layer2_test.py --vipd build/dev/daemon/vipd [-k NAME]
+"""
+import hashlib
+import json
+import signal
+import sys
+import time
+
+from demo_lab import NODES
+from k8s_lab import KubeDemo, endpoint_slices, yaml_stream
+from lab import run_tests, sh, wait_for
+
+L2_V4, L2_V6 = "192.0.2.200", "2001:db8::c8"
+L2_CONFIG = """
+apiVersion: metallb.io/v1beta1
+kind: IPAddressPool
+metadata: {name: lan, namespace: metallb-system}
+spec:
+  addresses: [192.0.2.192/28, 2001:db8::c0/124]
+---
+apiVersion: metallb.io/v1beta1
+kind: L2Advertisement
+metadata: {name: lan, namespace: metallb-system}
+spec:
+  ipAddressPools: [lan]
+"""
+
+
+def lan_service(policy="Cluster"):
+    return {"apiVersion": "v1", "kind": "Service",
+            "metadata": {"name": "lan", "namespace": "default",
+                         "annotations": {"metallb.io/loadBalancerIPs": f"{L2_V4},{L2_V6}"}},
+            "spec": {"type": "LoadBalancer", "externalTrafficPolicy": policy,
+                     "ipFamilyPolicy": "RequireDualStack", "ipFamilies": ["IPv4", "IPv6"],
+                     "ports": [{"name": "http", "port": 80, "protocol": "TCP"}]}}
+
+
+def ranked(nodes, key=L2_V4):
+    """MetalLB's order: SHA-256 of node + "#" + the first address, ascending."""
+    return sorted(nodes, key=lambda n: hashlib.sha256(f"{n}#{key}".encode()).digest())
+
+
+def lan_if(demo, node):
+    """The node's LAN interface (the lab prefixes every name)."""
+    return f"{demo.lab.prefix}n{list(NODES).index(node) + 1}"
+
+
+def holders(demo, address=L2_V4):
+    """The nodes whose LAN interface is up and holds `address` (vipd's VIPs: /32 and /128);
+    a node whose link is down cannot answer for it."""
+    out = []
+    for node in NODES:
+        shown = demo.lab.exec(node, "ip", "-o", "addr", "show", "up", "dev", lan_if(demo, node))
+        if f" {address}/" in shown:
+            out.append(node)
+    return out
+
+
+def router_neighbour(demo, address):
+    """The MAC the router's neighbour entry for `address` holds, or None."""
+    family = "-6" if ":" in address else "-4"
+    out = demo.lab.exec("router", "ip", family, "-j", "neigh", "show", address)
+    for entry in json.loads(out or "[]"):
+        if entry.get("lladdr"):
+            return entry["lladdr"]
+    return None
+
+
+def link_up(demo, node):
+    """Brings the node's LAN link back as a host's network setup would: the kernel flushed its
+    IPv6 addresses and the routes through it when it went down."""
+    from demo_lab import ROUTER_V4, ROUTER_V6
+    ifname = lan_if(demo, node)
+    demo.lab.exec(node, "ip", "link", "set", ifname, "up")
+    demo.lab.exec(node, "ip", "-6", "addr", "replace", f"{NODES[node][1]}/64", "dev", ifname,
+                  "nodad")
+    demo.lab.exec(node, "ip", "route", "replace", "default", "via", ROUTER_V4)
+    demo.lab.exec(node, "ip", "-6", "route", "replace", "default", "via", ROUTER_V6)
+
+
+def node_mac(demo, node):
+    return json.loads(demo.lab.exec(node, "ip", "-j", "link", "show",
+                                    lan_if(demo, node)))[0]["address"]
+
+
+def setup(lab, vipd, policy="Cluster", endpoints=tuple(NODES)):
+    demo = KubeDemo(lab, vipd, say=lambda text: print(text, flush=True), strict=True)
+    demo.setup()
+    demo.wait_ready()
+    c = demo.cluster
+    c.kubectl("apply", "-f", "-", input=L2_CONFIG)
+    c.apply(lan_service(policy), *endpoint_slices(list(endpoints), service="lan"))
+    assert wait_for("the controller's status",
+                    lambda: c.ingress("lan") == [L2_V4, L2_V6], 20), c.ingress("lan")
+    return demo
+
+
+def wait_owner(demo, node, timeout=20):
+    """Waits until `node`, and only it, holds both VIPs."""
+    return wait_for(f"{node} to hold the VIPs", lambda: holders(demo, L2_V4) == [node] and
+                    holders(demo, L2_V6) == [node], timeout, 0.05)
+
+
+def answers(demo, count=40):
+    t = demo.requests(count, interval=0.01, targets=(L2_V4, L2_V6), limit=20)
+    return t.answered(), t
+
+
+def failover(demo, fault, new_owner, limit=30):
+    """Runs client requests in the background, applies `fault`, and returns the seconds from
+    the fault to the end of the first request answered by `new_owner` after which every
+    request succeeds (None if that never happened), and the traffic. The client's records
+    carry CLOCK_MONOTONIC times, which this process shares."""
+    p = demo.start_requests(interval=0.02, targets=(L2_V4, L2_V6), limit=limit)
+    time.sleep(0.5)
+    t0 = time.monotonic()
+    fault()
+    wait_for(f"{new_owner} to hold the VIP", lambda: holders(demo) == [new_owner], limit - 5,
+             0.05)
+    time.sleep(2)
+    t = demo.stop_requests(p)
+    after = [r for r in t.records if r[0] >= t0]
+    for i, r in enumerate(after):
+        if r[3] == new_owner and all(x[3] == new_owner for x in after[i:]):
+            return r[0] + r[1] - t0, t
+    return None, t
+
+
+def test_owner_elected_announced_and_serving(lab, vipd):
+    demo = setup(lab, vipd)
+    owner = ranked(NODES)[0]
+    assert ranked(NODES, L2_V4)[0] == owner
+    assert wait_owner(demo, owner), {a: holders(demo, a) for a in (L2_V4, L2_V6)}
+    answered, t = answers(demo)
+    assert not t.failures(), t.describe_failures()
+    assert set(answered) == {owner}, answered
+    mac = node_mac(demo, owner)
+    assert router_neighbour(demo, L2_V4) == mac, (router_neighbour(demo, L2_V4), mac)
+    assert router_neighbour(demo, L2_V6) == mac, (router_neighbour(demo, L2_V6), mac)
+    # /status of every node agrees on the owner; the owner says where the VIP is.
+    for node, s in demo.speakers.items():
+        layer2 = {l["address"]: l for l in s.status()["layer2"]}
+        assert layer2[L2_V4]["owner"] == owner, layer2
+        assert layer2[L2_V4]["mine"] == (node == owner), layer2
+        assert sorted(s.status()["live_speakers"]) == sorted(NODES), s.status()["live_speakers"]
+    mine = {l["address"]: l for l in demo.speakers[owner].status()["layer2"]}
+    assert mine[L2_V6]["state"] == "up" and mine[L2_V6]["interface"] == lan_if(demo, owner), mine
+    assert mine[L2_V4]["gratuitous_sent"] >= 2, mine
+    metrics = demo.speakers[owner].get("/metrics")[1]
+    assert f'vipd_layer2_owned_bool{{ip="{L2_V4}"}} 1' in metrics, metrics[-2000:]
+    # The IPv6 VIP is not tentative and never the node's source address (preferred_lft 0).
+    shown = demo.lab.exec(owner, "ip", "-6", "-o", "addr", "show", "dev", lan_if(demo, owner))
+    line = next(x for x in shown.splitlines() if L2_V6 in x)
+    assert "tentative" not in line and "preferred_lft 0sec" in line, line
+    # Events as MetalLB's speaker writes them.
+    out = demo.cluster.kubectl_json("get", "events", "-n", "default", "--field-selector",
+                                    "involvedObject.name=lan")
+    messages = [e.get("message", "") for e in out["items"]]
+    assert f'announcing from node "{owner}" with protocol "layer2"' in messages, messages
+
+
+def test_killed_owner_is_replaced(lab, vipd):
+    demo = setup(lab, vipd)
+    order = ranked(NODES)
+    owner, successor = order[0], order[1]
+    assert wait_owner(demo, owner)
+    # A killed speaker leaves its address behind (nothing deletes it): take the node's link
+    # down too, as when the node itself dies, so the old copy cannot answer.
+
+    def fault():
+        demo.speakers[owner].signal(signal.SIGKILL)
+        demo.lab.exec(owner, "ip", "link", "set", lan_if(demo, owner), "down")
+
+    took, t = failover(demo, fault, successor)
+    print(f"killed owner: traffic back on {successor} after "
+          f"{'never' if took is None else f'{took:.2f} s'}", flush=True)
+    assert took is not None, t.describe_failures()
+    assert holders(demo) == [successor]
+    assert router_neighbour(demo, L2_V4) == node_mac(demo, successor)
+
+
+def test_owner_link_down_moves_the_vip(lab, vipd):
+    demo = setup(lab, vipd)
+    order = ranked(NODES)
+    owner, successor = order[0], order[1]
+    assert wait_owner(demo, owner)
+    # The owner's speaker keeps running; with its LAN link down it cannot renew its Lease (the
+    # API server is on the LAN), so it lets go and the others take over.
+    took, t = failover(demo, lambda: demo.lab.exec(owner, "ip", "link", "set", lan_if(demo, owner), "down"),
+                       successor)
+    print(f"owner link down: traffic back on {successor} after "
+          f"{'never' if took is None else f'{took:.2f} s'}", flush=True)
+    assert took is not None, t.describe_failures()
+    # The link comes back: the original owner ranks first again and takes the VIP back; one
+    # owner only.
+    link_up(demo, owner)
+    assert wait_owner(demo, owner, 30), (holders(demo, L2_V4), holders(demo, L2_V6))
+    answered, t = answers(demo)
+    assert set(answered) == {owner} and not t.failures(), (answered, t.describe_failures())
+
+
+def test_owner_endpoint_gone_moves_the_vip(lab, vipd):
+    order = ranked(NODES)
+    demo = setup(lab, vipd, policy="Local", endpoints=order[:2])
+    owner, successor = order[0], order[1]
+    assert wait_owner(demo, owner)
+    took, t = failover(demo, lambda: demo.cluster.apply(
+        *endpoint_slices([successor], service="lan")), successor)
+    print(f"owner's endpoint gone: traffic back on {successor} after "
+          f"{'never' if took is None else f'{took:.2f} s'}", flush=True)
+    assert took is not None, t.describe_failures()
+    # No endpoint anywhere: no node holds the VIP.
+    demo.cluster.apply(*endpoint_slices([], service="lan"))
+    assert wait_for("no holder", lambda: holders(demo) == [] and holders(demo, L2_V6) == [], 15)
+
+
+def test_partition_and_heal_end_with_one_owner(lab, vipd):
+    demo = setup(lab, vipd)
+    order = ranked(NODES)
+    owner, successor = order[0], order[1]
+    assert wait_owner(demo, owner)
+    # The owner loses the API server (a blackhole route) but keeps its LAN: it lets go of its
+    # Lease and its VIPs, the successor takes over.
+    demo.lab.exec(owner, "ip", "route", "add", "blackhole", "192.0.2.100/32")
+    assert wait_owner(demo, successor, 30), (holders(demo, L2_V4), holders(demo, L2_V6))
+    # Heal: the owner comes back, takes its VIPs back, and the successor releases them.
+    demo.lab.exec(owner, "ip", "route", "del", "blackhole", "192.0.2.100/32")
+    assert wait_owner(demo, owner, 30), (holders(demo, L2_V4), holders(demo, L2_V6))
+    time.sleep(2)
+    assert holders(demo) == [owner] and holders(demo, L2_V6) == [owner]
+    answered, t = answers(demo)
+    assert set(answered) == {owner} and not t.failures(), (answered, t.describe_failures())
+
+
+def test_clean_stop_hands_over_at_once(lab, vipd):
+    demo = setup(lab, vipd)
+    order = ranked(NODES)
+    owner, successor = order[0], order[1]
+    assert wait_owner(demo, owner)
+    took, t = failover(demo, lambda: demo.speakers[owner].signal(signal.SIGTERM), successor)
+    print(f"clean stop: traffic on {successor} after "
+          f"{'never' if took is None else f'{took:.2f} s'}", flush=True)
+    assert took is not None and took < 2, (took, t.describe_failures())
+    assert demo.speakers[owner].wait(15) == 0
+
+
+if __name__ == "__main__":
+    sys.exit(run_tests([test_owner_elected_announced_and_serving, test_killed_owner_is_replaced,
+                        test_owner_link_down_moves_the_vip, test_owner_endpoint_gone_moves_the_vip,
+                        test_partition_and_heal_end_with_one_owner,
+                        test_clean_stop_hands_over_at_once],
+                       sys.argv[1:], binary_flag="--vipd"))
