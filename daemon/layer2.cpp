@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <random>
 
 #include "netlink/raw_announcer.hpp"
@@ -172,6 +173,20 @@ void Layer2Speaker::release_all() {
         released_ = true;
       },
       asio::detached);
+}
+
+std::map<std::string, std::vector<std::string>> Layer2Speaker::held_interfaces() const {
+  std::map<std::string, std::vector<std::string>> out;
+  if (!vips_) return out;
+  for (const auto& s : vips_->status()) {
+    if (s.state != vip::VipState::kUp) continue;
+    auto& list = out[s.service];
+    if (std::find(list.begin(), list.end(), s.interface) == list.end()) {
+      list.push_back(s.interface);
+      std::sort(list.begin(), list.end());
+    }
+  }
+  return out;
 }
 
 std::vector<std::string> Layer2Speaker::live_speakers() const {

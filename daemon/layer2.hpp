@@ -14,6 +14,7 @@
 // Runs on the speaker's one thread.
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -68,6 +69,8 @@ class Layer2Speaker {
   const std::vector<vip::Decision>& decisions() const { return decisions_; }
   std::vector<admin::Layer2View> views() const;
   std::vector<std::string> live_speakers() const;
+  // Service "namespace/name" → the interfaces its VIPs are up on, on this node (sorted).
+  std::map<std::string, std::vector<std::string>> held_interfaces() const;
 
  private:
   std::set<std::string, std::less<>> live_now() const;

@@ -122,6 +122,7 @@ class NodeSpeaker {
                             reconciler_.withdraw_all();
                             layer2_.release_all();
                             statuses_.set_announced({});
+                            statuses_.set_layer2({});
                           },
                       .stop =
                           [this](const std::string& message) {
@@ -270,6 +271,7 @@ void NodeSpeaker::plan_and_apply() {
   layer2_.apply(snap);
   assigned_events();
   statuses_.set_announced(speaker::announced_peers(reconciler_.decisions()));
+  statuses_.set_layer2(layer2_.held_interfaces());
   // An informer's LIST pages and the plans leave freed heap behind: give it back to the system
   // after the first plan and then at most every 10 s (1.8 MiB less resident memory with 1,000
   // Services, bench/speaker_memory_bench.py).

@@ -69,8 +69,15 @@ std::string SpeakerStatuses::collection(std::string_view kind) const {
 }
 
 void SpeakerStatuses::set_announced(std::map<std::string, std::vector<std::string>> peers) {
-  if (peers == desired_ && listed_) return;
-  desired_ = std::move(peers);
+  if (peers == bgp_.desired && bgp_.listed) return;
+  bgp_.desired = std::move(peers);
+  dirty_ = true;
+  kick();
+}
+
+void SpeakerStatuses::set_layer2(std::map<std::string, std::vector<std::string>> interfaces) {
+  if (interfaces == l2_.desired && l2_.listed) return;
+  l2_.desired = std::move(interfaces);
   dirty_ = true;
   kick();
 }
@@ -96,9 +103,11 @@ asio::awaitable<void> SpeakerStatuses::write_loop() {
     dirty_ = false;
     ok = co_await write_configuration_state();
     if (!*alive) co_return;
-    const bool bgp = co_await write_bgp_statuses();
+    const bool bgp = co_await write_statuses(bgp_);
     if (!*alive) co_return;
-    ok = ok && bgp;
+    const bool l2 = co_await write_statuses(l2_);
+    if (!*alive) co_return;
+    ok = ok && bgp && l2;
   }
   writing_ = false;
   if (ok) {
@@ -112,38 +121,39 @@ asio::awaitable<void> SpeakerStatuses::write_loop() {
   retry_->arm(clock_.now() + backoff_, [this] { kick(); });
 }
 
-asio::awaitable<bool> SpeakerStatuses::list_held() {
+asio::awaitable<bool> SpeakerStatuses::list_held(Objects& o) {
   const auto alive = alive_;
   auto r = co_await client_.request(
-      k8s::Verb::kGet, collection("servicebgpstatuses") + "?labelSelector=" +
+      k8s::Verb::kGet, collection(o.resource) + "?labelSelector=" +
                            encode_query(std::string(speaker::kLabelNode) + "=" + node_));
   if (!*alive) co_return false;
   if (!r) {
     ++counts_.failures;
-    spdlog::warn("speaker: ServiceBGPStatus list: {}", r.error().message());
+    spdlog::warn("speaker: {} list: {}", o.kind, r.error().message());
     co_return false;
   }
   if (r.value().status == 404) {
-    if (!bgp_crd_missing_said_) {
+    if (!o.crd_missing_said) {
       spdlog::warn(
-          "speaker: the ServiceBGPStatus CRD is not installed: no status objects are written "
-          "(asked again every 30 s)");
-      bgp_crd_missing_said_ = true;
+          "speaker: the {} CRD is not installed: no such status objects are written (asked "
+          "again every 30 s)",
+          o.kind);
+      o.crd_missing_said = true;
     }
     backoff_ = 15s;  // doubled to 30 s by the caller
     co_return false;
   }
   if (!r.value().ok()) {
     ++counts_.failures;
-    spdlog::warn(
-        "speaker: {}",
-        k8s::status_error("ServiceBGPStatus list", r.value().status, r.value().body).message());
+    spdlog::warn("speaker: {}",
+                 k8s::status_error(std::string(o.kind) + " list", r.value().status, r.value().body)
+                     .message());
     co_return false;
   }
   boost::system::error_code ec;
   const auto list = json::parse(r.value().body, ec);
   if (ec || !list.is_object()) co_return false;
-  held_.clear();
+  o.held.clear();
   if (const auto* items = list.as_object().if_contains("items"); items && items->is_array()) {
     for (const auto& item : items->as_array()) {
       if (!item.is_object()) continue;
@@ -166,74 +176,80 @@ asio::awaitable<bool> SpeakerStatuses::list_held() {
       h.service = ns + "/" + svc;
       if (const auto* status = item.as_object().if_contains("status");
           status && status->is_object()) {
-        if (const auto* peers = status->as_object().if_contains("peers");
-            peers && peers->is_array()) {
-          for (const auto& p : peers->as_array()) {
-            if (p.is_string()) h.peers.emplace_back(p.as_string());
+        const auto* values = status->as_object().if_contains(o.layer2 ? "interfaces" : "peers");
+        if (values && values->is_array()) {
+          for (const auto& v : values->as_array()) {
+            if (v.is_string()) h.peers.emplace_back(v.as_string());
+            const auto* name = v.is_object() ? v.as_object().if_contains("name") : nullptr;
+            if (name && name->is_string()) h.peers.emplace_back(name->as_string());
           }
         }
       }
-      if (!h.name.empty()) held_.push_back(std::move(h));
+      if (!h.name.empty()) o.held.push_back(std::move(h));
     }
   }
-  if (bgp_crd_missing_said_) spdlog::info("speaker: the ServiceBGPStatus CRD is installed");
-  bgp_crd_missing_said_ = false;
-  listed_ = true;
+  if (o.crd_missing_said) spdlog::info("speaker: the {} CRD is installed", o.kind);
+  o.crd_missing_said = false;
+  o.listed = true;
   co_return true;
 }
 
-asio::awaitable<bool> SpeakerStatuses::write_status(const std::string& name,
+asio::awaitable<bool> SpeakerStatuses::write_status(Objects& o, const std::string& name,
                                                     const std::string& service,
-                                                    const std::vector<std::string>& peers) {
+                                                    const std::vector<std::string>& values) {
   const auto key = split_key(service);
   const std::string& ns = key.first;
   const std::string& svc = key.second;
-  auto r = co_await writer_.update(collection("servicebgpstatuses") + "/" + name, true,
-                                   [&](json::object& o) -> Result<bool> {
-                                     o["status"] = json::object{{"node", node_},
-                                                                {"serviceName", svc},
-                                                                {"serviceNamespace", ns},
-                                                                {"peers", string_array(peers)}};
+  json::object status{{"node", node_}, {"serviceName", svc}, {"serviceNamespace", ns}};
+  if (o.layer2) {
+    json::array interfaces;
+    for (const auto& v : values) interfaces.push_back(json::object{{"name", v}});
+    status["interfaces"] = std::move(interfaces);
+  } else {
+    status["peers"] = string_array(values);
+  }
+  auto r = co_await writer_.update(collection(o.resource) + "/" + name, true,
+                                   [&](json::object& object) -> Result<bool> {
+                                     object["status"] = status;
                                      return true;
                                    });
   if (!r) {
     ++counts_.failures;
-    spdlog::warn("speaker: ServiceBGPStatus {} ({}): {}", name, service, r.error().message());
+    spdlog::warn("speaker: {} {} ({}): {}", o.kind, name, service, r.error().message());
     co_return false;
   }
   co_return true;
 }
 
-asio::awaitable<bool> SpeakerStatuses::write_bgp_statuses() {
+asio::awaitable<bool> SpeakerStatuses::write_statuses(Objects& o) {
   const auto alive = alive_;
-  if (!listed_) {
-    if (!co_await list_held()) co_return false;
+  if (!o.listed) {
+    if (!co_await list_held(o)) co_return false;
   }
-  auto changes = speaker::status_changes(desired_, held_);
+  auto changes = speaker::status_changes(o.desired, o.held);
   bool ok = true;
   for (const auto& name : changes.remove) {
-    auto r =
-        co_await client_.request(k8s::Verb::kDelete, collection("servicebgpstatuses") + "/" + name);
+    auto r = co_await client_.request(k8s::Verb::kDelete, collection(o.resource) + "/" + name);
     if (!*alive) co_return false;
     if (r && (r.value().ok() || r.value().status == 404)) {
       ++counts_.deleted;
-      std::erase_if(held_, [&](const speaker::HeldStatus& h) { return h.name == name; });
+      std::erase_if(o.held, [&](const speaker::HeldStatus& h) { return h.name == name; });
     } else {
       ++counts_.failures;
       ok = false;
     }
   }
   for (const auto& h : changes.update) {
-    const bool written = co_await write_status(h.name, h.service, h.peers);
+    const bool written = co_await write_status(o, h.name, h.service, h.peers);
     if (!*alive) co_return false;
     if (written) {
       ++counts_.updated;
-      for (auto& held : held_) {
+      for (auto& held : o.held) {
         if (held.name == h.name) held.peers = h.peers;
       }
     } else {
       ok = false;
-      listed_ = false;  // deleted by someone else, perhaps: list again
+      o.listed = false;  // deleted by someone else, perhaps: list again
     }
   }
   for (const auto& service : changes.create) {
@@ -242,19 +258,19 @@ asio::awaitable<bool> SpeakerStatuses::write_bgp_statuses() {
     const std::string& svc = key.second;
     const json::object object{
         {"apiVersion", kGroupVersion},
-        {"kind", "ServiceBGPStatus"},
+        {"kind", o.kind},
         {"metadata",
-         json::object{{"generateName", "bgp-"},
+         json::object{{"generateName", o.prefix},
                       {"namespace", namespace_},
                       {"labels", json::object{{speaker::kLabelNode, node_},
                                               {speaker::kLabelServiceName, svc},
                                               {speaker::kLabelServiceNamespace, ns}}}}}};
-    auto r = co_await client_.request(k8s::Verb::kPost, collection("servicebgpstatuses"),
-                                      json::serialize(object));
+    auto r =
+        co_await client_.request(k8s::Verb::kPost, collection(o.resource), json::serialize(object));
     if (!*alive) co_return false;
     if (!r || !r.value().ok()) {
       ++counts_.failures;
-      spdlog::warn("speaker: ServiceBGPStatus for {}: {}", service,
+      spdlog::warn("speaker: {} for {}: {}", o.kind, service,
                    r ? k8s::status_error("create", r.value().status, r.value().body).message()
                      : r.error().message());
       ok = false;
@@ -265,16 +281,18 @@ asio::awaitable<bool> SpeakerStatuses::write_bgp_statuses() {
     const auto* name = ec ? nullptr : created.find_pointer("/metadata/name", ec);
     if (name == nullptr || !name->is_string()) {
       ok = false;
-      listed_ = false;
+      o.listed = false;
       continue;
     }
     ++counts_.created;
     const std::string object_name(name->as_string());
-    held_.push_back({object_name, service, {}});
-    const auto& peers = desired_.at(service);
-    if (co_await write_status(object_name, service, peers)) {
+    o.held.push_back({object_name, service, {}});
+    const auto values = o.desired.at(service);
+    if (co_await write_status(o, object_name, service, values)) {
       if (!*alive) co_return false;
-      held_.back().peers = peers;
+      for (auto& held : o.held) {
+        if (held.name == object_name) held.peers = values;
+      }
     } else {
       ok = false;
     }

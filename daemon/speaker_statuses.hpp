@@ -1,8 +1,10 @@
 #pragma once
 // The status objects `vipd speaker` keeps in the cluster, as MetalLB's speaker does: one
-// ServiceBGPStatus per Service this node announces (speaker/service_status.hpp decides what
-// they say), and the ConfigurationState `speaker-NODE` saying whether the configuration in
-// force is valid (result Valid or Invalid, the errors in errorSummary and in a condition).
+// ServiceBGPStatus per Service this node announces over BGP (status.peers: the peer names), one
+// ServiceL2Status per Service whose layer-2 VIP this node holds (status.interfaces: the links),
+// both decided by speaker/service_status.hpp, and the ConfigurationState `speaker-NODE` saying
+// whether the configuration in force is valid (result Valid or Invalid, the errors in
+// errorSummary and in a condition).
 //
 // Responsible for: finding this node's objects at start (label metallb.io/node) and removing
 // duplicates and leftovers, creating, updating and deleting them as the announcements change,
@@ -42,6 +44,8 @@ class SpeakerStatuses {
 
   // Service "namespace/name" → the peers it is announced to from this node.
   void set_announced(std::map<std::string, std::vector<std::string>> peers);
+  // Service "namespace/name" → the interfaces its layer-2 VIPs are on, on this node.
+  void set_layer2(std::map<std::string, std::vector<std::string>> interfaces);
   // The configuration in force: valid, or the errors of the last one refused.
   void set_configuration(bool valid, std::vector<std::string> errors);
   // Nothing left to write (used to let the last deletions go out before exit).
@@ -51,11 +55,23 @@ class SpeakerStatuses {
  private:
   void kick();
   asio::awaitable<void> write_loop();
-  asio::awaitable<bool> list_held();
-  asio::awaitable<bool> write_bgp_statuses();
+  // One kind of per-Service status object and what is known of this node's objects.
+  struct Objects {
+    std::string_view resource;  // "servicebgpstatuses"
+    std::string_view kind;      // "ServiceBGPStatus"
+    std::string_view prefix;    // generateName: "bgp-"
+    bool layer2 = false;        // status.interfaces [{name}] instead of status.peers [name]
+    std::map<std::string, std::vector<std::string>> desired;
+    bool listed = false;
+    std::vector<speaker::HeldStatus> held;
+    bool crd_missing_said = false;
+  };
+  asio::awaitable<bool> list_held(Objects& objects);
+  asio::awaitable<bool> write_statuses(Objects& objects);
   asio::awaitable<bool> write_configuration_state();
-  asio::awaitable<bool> write_status(const std::string& name, const std::string& service,
-                                     const std::vector<std::string>& peers);
+  asio::awaitable<bool> write_status(Objects& objects, const std::string& name,
+                                     const std::string& service,
+                                     const std::vector<std::string>& values);
   std::string collection(std::string_view kind) const;
 
   asio::any_io_executor executor_;
@@ -65,10 +81,9 @@ class SpeakerStatuses {
   std::string namespace_;
   std::string node_;
 
-  std::map<std::string, std::vector<std::string>> desired_;
-  bool listed_ = false;
-  std::vector<speaker::HeldStatus> held_;
-  bool bgp_crd_missing_said_ = false;
+  Objects bgp_{.resource = "servicebgpstatuses", .kind = "ServiceBGPStatus", .prefix = "bgp-"};
+  Objects l2_{
+      .resource = "servicel2statuses", .kind = "ServiceL2Status", .prefix = "l2-", .layer2 = true};
   bool state_crd_missing_said_ = false;
 
   std::optional<std::pair<bool, std::vector<std::string>>> configuration_;

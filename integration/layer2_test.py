@@ -91,6 +91,14 @@ def link_up(demo, node):
     demo.lab.exec(node, "ip", "-6", "route", "replace", "default", "via", ROUTER_V6)
 
 
+def l2_statuses(demo, service="lan"):
+    """{node: [interface names]} of the ServiceL2Status objects of `service`."""
+    out = demo.cluster.kubectl_json("get", "servicel2statuses", "-n", "metallb-system", "-l",
+                                    f"metallb.io/service-name={service}")
+    return {i["status"]["node"]: [x.get("name") for x in i["status"].get("interfaces", [])]
+            for i in out["items"] if i.get("status", {}).get("node")}
+
+
 def node_mac(demo, node):
     return json.loads(demo.lab.exec(node, "ip", "-j", "link", "show",
                                     lan_if(demo, node)))[0]["address"]
@@ -119,17 +127,17 @@ def answers(demo, count=40):
     return t.answered(), t
 
 
-def failover(demo, fault, new_owner, limit=30):
+def failover(demo, fault, new_owner, limit=30, targets=(L2_V4, L2_V6), vip=L2_V4):
     """Runs client requests in the background, applies `fault`, and returns the seconds from
     the fault to the end of the first request answered by `new_owner` after which every
     request succeeds (None if that never happened), and the traffic. The client's records
     carry CLOCK_MONOTONIC times, which this process shares."""
-    p = demo.start_requests(interval=0.02, targets=(L2_V4, L2_V6), limit=limit)
+    p = demo.start_requests(interval=0.02, targets=targets, limit=limit)
     time.sleep(0.5)
     t0 = time.monotonic()
     fault()
-    wait_for(f"{new_owner} to hold the VIP", lambda: holders(demo) == [new_owner], limit - 5,
-             0.05)
+    wait_for(f"{new_owner} to hold the VIP", lambda: holders(demo, vip) == [new_owner],
+             limit - 5, 0.05)
     time.sleep(2)
     t = demo.stop_requests(p)
     after = [r for r in t.records if r[0] >= t0]
@@ -165,6 +173,9 @@ def test_owner_elected_announced_and_serving(lab, vipd):
     shown = demo.lab.exec(owner, "ip", "-6", "-o", "addr", "show", "dev", lan_if(demo, owner))
     line = next(x for x in shown.splitlines() if L2_V6 in x)
     assert "tentative" not in line and "preferred_lft 0sec" in line, line
+    # ServiceL2Status as newer MetalLB writes it: the owner and its interface.
+    assert wait_for("the ServiceL2Status", lambda: l2_statuses(demo) == {
+        owner: [lan_if(demo, owner)]}, 10), l2_statuses(demo)
     # Events as MetalLB's speaker writes them.
     out = demo.cluster.kubectl_json("get", "events", "-n", "default", "--field-selector",
                                     "involvedObject.name=lan")
@@ -255,11 +266,43 @@ def test_clean_stop_hands_over_at_once(lab, vipd):
           f"{'never' if took is None else f'{took:.2f} s'}", flush=True)
     assert took is not None and took < 2, (took, t.describe_failures())
     assert demo.speakers[owner].wait(15) == 0
+    # The stopped node deleted its ServiceL2Status; the new owner wrote its own.
+    assert wait_for("the ServiceL2Status to move", lambda: l2_statuses(demo) == {
+        successor: [lan_if(demo, successor)]}, 10), l2_statuses(demo)
+
+
+def test_romana_vip_lives_where_its_endpoint_is(lab, vipd):
+    """A Romana VIP on a ClusterIP Service: the controller puts the address in
+    spec.externalIPs; the speaker on the node with the endpoint brings it up, whatever the
+    hash order says, and it follows the endpoint at once."""
+    demo = setup(lab, vipd)
+    c = demo.cluster
+    vip = "192.0.2.201"
+    last = ranked(NODES, vip)[-1]  # the node the hash ranks last: only its endpoint counts
+    c.apply({"apiVersion": "v1", "kind": "Service",
+             "metadata": {"name": "romana", "namespace": "default",
+                          "annotations": {"romanavip": json.dumps({"ip": vip})}},
+             "spec": {"type": "ClusterIP", "ports": [{"port": 80, "protocol": "TCP"}]}},
+            *endpoint_slices([last], service="romana"))
+    assert wait_for("the externalIPs", lambda: vip in c.kubectl_json(
+        "get", "service", "romana").get("spec", {}).get("externalIPs", []), 20)
+    assert wait_for(f"{last} to hold the Romana VIP", lambda: holders(demo, vip) == [last], 20), \
+        holders(demo, vip)
+    t = demo.requests(20, interval=0.01, targets=(vip,), limit=10)
+    assert set(t.answered()) == {last} and not t.failures(), (t.answered(),
+                                                             t.describe_failures())
+    other = ranked(NODES, vip)[0]
+    took, t = failover(demo, lambda: c.apply(*endpoint_slices([other], service="romana")), other,
+                       targets=(vip,), vip=vip)
+    print(f"Romana VIP follows its endpoint: traffic on {other} after "
+          f"{'never' if took is None else f'{took:.2f} s'}", flush=True)
+    assert took is not None and took < 2, (took, t.describe_failures())
 
 
 if __name__ == "__main__":
     sys.exit(run_tests([test_owner_elected_announced_and_serving, test_killed_owner_is_replaced,
                         test_owner_link_down_moves_the_vip, test_owner_endpoint_gone_moves_the_vip,
                         test_partition_and_heal_end_with_one_owner,
-                        test_clean_stop_hands_over_at_once],
+                        test_clean_stop_hands_over_at_once,
+                        test_romana_vip_lives_where_its_endpoint_is],
                        sys.argv[1:], binary_flag="--vipd"))
