@@ -177,7 +177,7 @@ void read_l2_advertisement(Reader& r, const Object& o, const Field& spec, Config
   a.interfaces = read_names(r, m, "interfaces", key(mk, "interfaces"));
   a.pools = read_names(r, m, "ipAddressPools", key(mk, "pools"));
   a.pool_selectors = selectors(r, m, "ipAddressPoolSelectors");
-  a.node_selectors = selectors(r, m, "nodeSelectors");
+  a.node_selectors = selectors(r, m, "nodeSelectors", key(mk, "node_selectors"));
   a.service_selectors = selectors(r, m, "serviceSelectors");
   if (auto v = m.get("preferredNodeSelectors")) {
     read_list(r, *v, [&](const Field& item, std::size_t) {

@@ -1,6 +1,6 @@
 // The standalone file's own rules: services (unique, their addresses inside pools, sharing as
 // MetalLB shares) and nodes (unique names and addresses, `node` among them, node selectors that
-// match one of them).
+// match one of them; with layer-2 pools, every member listed with an address).
 #include "common/format.hpp"
 #include "config/checks.hpp"
 
@@ -16,6 +16,7 @@ class StandaloneChecks : Checks {
   void run() {
     services();
     nodes();
+    layer2_members();
   }
 
  private:
@@ -170,6 +171,32 @@ class StandaloneChecks : Checks {
     for (std::size_t i = 0; i < config_.bgp_advertisements.size(); ++i) {
       unmatched(config_.bgp_advertisements[i].node_selectors, key("bgp_advertisements", i),
                 "advertisement");
+    }
+    for (std::size_t i = 0; i < config_.l2_advertisements.size(); ++i) {
+      unmatched(config_.l2_advertisements[i].node_selectors, key("l2_advertisements", i),
+                "advertisement");
+    }
+  }
+
+  // Layer 2 elects one owner among the members, which learn of each other from heartbeats sent
+  // to the addresses the file gives them: without the members and their addresses no election
+  // could agree.
+  void layer2_members() {
+    if (config_.l2_advertisements.empty()) return;
+    const auto& s = *config_.standalone;
+    if (s.nodes.empty()) {
+      error(key("l2_advertisements", 0),
+            "layer-2 pools need the cluster's members: list every node in `nodes` with its "
+            "addresses (the members elect each VIP's owner from heartbeats they send each other "
+            "on UDP port 7947)");
+      return;
+    }
+    for (std::size_t i = 0; i < s.nodes.size(); ++i) {
+      if (!s.nodes[i].addresses.empty()) continue;
+      error(key("nodes", i),
+            "node " + q(s.nodes[i].name) +
+                " has no addresses: with layer-2 pools each member needs one (the others send "
+                "it heartbeats there, UDP port 7947)");
     }
   }
 };

@@ -65,9 +65,6 @@ constexpr Refusal kRefusals[] = {
      "GTSM on a passive session is not supported yet (the listener is shared with every peer, "
      "so it cannot drop their segments before the connection is matched to a peer): keep GTSM "
      "with vipd connecting, or drop passive"},
-    {Mode::kStandalone, "l2_advertisements", "", [](const Config&, std::size_t) { return true; },
-     "layer-2 VIPs are not supported in standalone mode yet: announce the pool over BGP "
-     "(protocol: bgp, or a BGPAdvertisement)"},
     {Mode::kStandalone, "peers", "password_secret",
      [](const Config& c, std::size_t i) { return !peer(c, i).password_secret.empty(); },
      "Kubernetes Secrets are not supported in standalone mode (it reads none): write the password "

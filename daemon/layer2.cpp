@@ -5,9 +5,6 @@
 #include <algorithm>
 #include <random>
 
-#include "netlink/raw_announcer.hpp"
-#include "netlink/rtnetlink.hpp"
-
 namespace vipd::daemon {
 
 namespace json = boost::json;
@@ -42,8 +39,8 @@ Layer2Speaker::Layer2Speaker(asio::any_io_executor executor, TimerClock& clock, 
                      spdlog::warn("speaker: Lease {} cannot be read: {}", key, e.message());
                    },
                .synced = [this] { liveness_changed(); }}),
-      expiry_timer_(clock.make_timer(executor)),
-      resync_timer_(clock.make_timer(executor)) {}
+      owner_(executor, clock, "speaker"),
+      expiry_timer_(clock.make_timer(executor)) {}
 
 Layer2Speaker::~Layer2Speaker() = default;
 
@@ -73,23 +70,7 @@ Result<void> Layer2Speaker::start() {
   lease_ = std::move(lease.value());
   leases_.start();
 
-  auto nl = netlink::open_rtnetlink(executor_);
-  if (!nl) {
-    netlink_error_ = "netlink: " + nl.error().message();
-    spdlog::error("speaker: {}: no layer-2 VIP can be brought up on this node", netlink_error_);
-    return success();
-  }
-  netlink_ = std::move(nl.value());
-  announcer_ = std::make_unique<netlink::RawAnnouncer>(executor_, clock_);
-  vips_ = std::make_unique<vip::VipReconciler>(
-      *netlink_, *announcer_, [](const std::string& line) { spdlog::info("speaker: {}", line); });
-  if (auto r = vips_->start(); !r) {
-    netlink_error_ = "netlink: " + r.error().message();
-    spdlog::error("speaker: {}: no layer-2 VIP can be brought up on this node", netlink_error_);
-    vips_.reset();
-    return success();
-  }
-  arm_resync();
+  owner_.open();
   return success();
 }
 
@@ -112,7 +93,7 @@ void Layer2Speaker::liveness_changed() {
       std::any_of(live.begin(), live.end(), [&](const auto& n) { return !last_live_.contains(n); });
   last_live_ = live;
   replan_();
-  if (someone_came && vips_) vips_->reannounce();
+  if (someone_came) owner_.reannounce();
 }
 
 void Layer2Speaker::arm_expiry() {
@@ -124,43 +105,20 @@ void Layer2Speaker::arm_expiry() {
   expiry_timer_->arm(*next, [this] { liveness_changed(); });
 }
 
-void Layer2Speaker::arm_resync() {
-  resync_timer_->arm(clock_.now() + options_.resync_period, [this] {
-    if (stopped_) return;
-    if (vips_) vips_->resync();
-    arm_resync();
-  });
-}
-
 void Layer2Speaker::apply(const planner::Snapshot& snapshot) {
   if (stopped_) return;
   any_layer2_ = snapshot.config && !snapshot.config->l2_advertisements.empty();
   // The Lease costs the API server a write every retry period: held only once layer 2 is
   // configured, and from then on.
   if (any_layer2_ && lease_ && !lease_->stopped()) lease_->start();
-  const vip::Liveness liveness{.live = live_now()};
-  decisions_ = vip::elect(snapshot, options_.node, liveness);
-  if (!vips_) return;
-  std::vector<vip::DesiredVip> desired;
-  for (const auto& d : decisions_) {
-    if (!d.mine) continue;
-    for (const auto& a : d.addresses) {
-      desired.push_back({.address = a,
-                         .service = d.service,
-                         .interfaces = d.interfaces,
-                         .all_interfaces = d.all_interfaces});
-    }
-  }
-  vips_->apply(std::move(desired));
+  owner_.apply(snapshot, options_.node, vip::Liveness{.live = live_now()});
 }
 
 void Layer2Speaker::release_all() {
-  if (vips_) vips_->apply({});
-  decisions_.clear();
+  owner_.release_all();
   if (stopped_) return;
   stopped_ = true;
   expiry_timer_->cancel();
-  resync_timer_->cancel();
   leases_.stop();
   if (!lease_) {
     released_ = true;
@@ -175,60 +133,9 @@ void Layer2Speaker::release_all() {
       asio::detached);
 }
 
-std::map<std::string, std::vector<std::string>> Layer2Speaker::held_interfaces() const {
-  std::map<std::string, std::vector<std::string>> out;
-  if (!vips_) return out;
-  for (const auto& s : vips_->status()) {
-    if (s.state != vip::VipState::kUp) continue;
-    auto& list = out[s.service];
-    if (std::find(list.begin(), list.end(), s.interface) == list.end()) {
-      list.push_back(s.interface);
-      std::sort(list.begin(), list.end());
-    }
-  }
-  return out;
-}
-
 std::vector<std::string> Layer2Speaker::live_speakers() const {
   const auto live = live_now();
   return {live.begin(), live.end()};
-}
-
-std::vector<admin::Layer2View> Layer2Speaker::views() const {
-  std::map<IpAddress, vip::VipStatus> held;
-  if (vips_) {
-    for (auto& s : vips_->status()) held.emplace(s.address, std::move(s));
-  }
-  std::vector<admin::Layer2View> out;
-  for (const auto& d : decisions_) {
-    for (const auto& a : d.addresses) {
-      admin::Layer2View v;
-      v.address = a.to_string();
-      v.service = d.service;
-      v.owner = d.owner.value_or("");
-      v.mine = d.mine;
-      v.reason = std::string(vip::to_string(d.reason));
-      v.detail = d.detail;
-      v.candidates = d.ranked;
-      if (d.mine) {
-        if (const auto it = held.find(a); it != held.end()) {
-          v.state = std::string(vip::to_string(it->second.state));
-          v.interface = it->second.interface;
-          v.error = it->second.error;
-        } else {
-          v.state = "failed";
-          v.error = netlink_error_.empty() ? "not brought up" : netlink_error_;
-        }
-      }
-      if (announcer_) {
-        if (const auto it = announcer_->sent().find(a); it != announcer_->sent().end()) {
-          v.gratuitous_sent = it->second;
-        }
-      }
-      out.push_back(std::move(v));
-    }
-  }
-  return out;
 }
 
 }  // namespace vipd::daemon

@@ -24,16 +24,14 @@
 #include "admin/status.hpp"
 #include "common/asio.hpp"
 #include "common/timer.hpp"
+#include "daemon/vip_owner.hpp"
 #include "k8s/client.hpp"
 #include "k8s/informer.hpp"
 #include "k8s/lease_lock.hpp"
 #include "k8s/lease_view.hpp"
-#include "netlink/announcer.hpp"
-#include "netlink/netlink.hpp"
 #include "planner/snapshot.hpp"
 #include "speaker/liveness.hpp"
 #include "vip/election.hpp"
-#include "vip/reconciler.hpp"
 
 namespace vipd::daemon {
 
@@ -43,7 +41,6 @@ struct Layer2Options {
   Clock::duration lease_duration = std::chrono::seconds(6);
   Clock::duration renew_deadline = std::chrono::seconds(4);
   Clock::duration retry_period = std::chrono::seconds(2);
-  Clock::duration resync_period = std::chrono::seconds(30);
 };
 
 class Layer2Speaker {
@@ -66,17 +63,18 @@ class Layer2Speaker {
   bool stopped() const { return released_; }
   const k8s::Informer<k8s::Lease>& leases() const { return leases_; }
 
-  const std::vector<vip::Decision>& decisions() const { return decisions_; }
-  std::vector<admin::Layer2View> views() const;
+  const std::vector<vip::Decision>& decisions() const { return owner_.decisions(); }
+  std::vector<admin::Layer2View> views() const { return owner_.views(); }
   std::vector<std::string> live_speakers() const;
   // Service "namespace/name" → the interfaces its VIPs are up on, on this node (sorted).
-  std::map<std::string, std::vector<std::string>> held_interfaces() const;
+  std::map<std::string, std::vector<std::string>> held_interfaces() const {
+    return owner_.held_interfaces();
+  }
 
  private:
   std::set<std::string, std::less<>> live_now() const;
   void liveness_changed();
   void arm_expiry();
-  void arm_resync();
 
   asio::any_io_executor executor_;
   TimerClock& clock_;
@@ -86,13 +84,8 @@ class Layer2Speaker {
   speaker::SpeakerLiveness liveness_;
   k8s::Informer<k8s::Lease> leases_;
   std::unique_ptr<k8s::LeaseLock> lease_;
-  std::unique_ptr<netlink::Netlink> netlink_;
-  std::unique_ptr<netlink::Announcer> announcer_;
-  std::unique_ptr<vip::VipReconciler> vips_;
-  std::string netlink_error_;  // why no VIP can be brought up on this node
+  VipOwner owner_;
   std::unique_ptr<Timer> expiry_timer_;
-  std::unique_ptr<Timer> resync_timer_;
-  std::vector<vip::Decision> decisions_;
   std::set<std::string, std::less<>> last_live_;
   bool any_layer2_ = false;  // the configuration has an L2Advertisement
   bool stopped_ = false;

@@ -4,10 +4,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <ctime>
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <set>
 
 #include "admin/process_memory.hpp"
 #include "admin/server.hpp"
@@ -24,8 +26,11 @@
 #include "daemon/standalone_allocation.hpp"
 #include "daemon/status_views.hpp"
 #include "daemon/version.hpp"
+#include "daemon/vip_owner.hpp"
 #include "health/health.hpp"
 #include "planner/planner.hpp"
+#include "vip/election.hpp"
+#include "vip/membership_service.hpp"
 
 namespace vipd::daemon {
 namespace {
@@ -76,14 +81,23 @@ class Standalone {
         speaker_(io.get_executor(), clock),
         control_(speaker_),
         reconciler_(control_),
+        vips_(io.get_executor(), clock, "standalone"),
         watch_timer_(clock.make_timer(io.get_executor())),
         shutdown_(io, clock, options_.drain_time,
                   Shutdown::Steps{.drain =
                                       [this] {
                                         watch_timer_->cancel();
                                         speaker_.set_drain(true);
+                                        // Layer 2 hands over at once: the VIPs go, and the
+                                        // others hear that this member leaves.
+                                        vips_.release_all();
+                                        if (members_) members_->leave();
                                       },
-                                  .withdraw = [this] { reconciler_.withdraw_all(); },
+                                  .withdraw =
+                                      [this] {
+                                        reconciler_.withdraw_all();
+                                        vips_.release_all();
+                                      },
                                   .stop =
                                       [this](const std::string& message) {
                                         watch_timer_->cancel();
@@ -109,6 +123,9 @@ class Standalone {
   void reload(const char* why);
   void reject(const char* why, std::vector<std::string> errors);
   void watch();
+  void set_members();
+  void apply_layer2(const planner::Snapshot& snapshot);
+  std::set<std::string, std::less<>> live_members() const;
   planner::Snapshot snapshot() const;
   admin::DaemonStatus report() const;
   std::filesystem::path state_path() const {
@@ -133,6 +150,12 @@ class Standalone {
   RouteReconciler reconciler_;
   bool ready_ = false;
   bool plan_pending_ = false;
+
+  // Layer 2: the members' heartbeats (while the file has layer-2 pools) and this host's VIPs.
+  std::unique_ptr<vip::MembershipService> members_;
+  std::map<std::string, std::vector<IpAddress>> member_addresses_;  // what members_ was made for
+  VipOwner vips_;
+  std::set<std::string, std::less<>> last_live_;
 
   std::unique_ptr<admin::AdminServer> admin_;
   std::unique_ptr<Timer> watch_timer_;
@@ -195,6 +218,7 @@ int Standalone::start() {
                config_.peers.size(), admin::format_endpoint(admin_->local_endpoint()));
 
   set_health_checks();
+  set_members();
   plan_and_apply();
   shutdown_.start();
   watch();
@@ -283,7 +307,9 @@ void Standalone::plan_and_apply() {
       if (n.name == node_) host.node_addresses = n.addresses;
     }
   }
-  log_notes(reconciler_.apply(planner::plan(snapshot(), node_), host));
+  const auto snap = snapshot();
+  log_notes(reconciler_.apply(planner::plan(snap, node_), host));
+  apply_layer2(snap);
   if (!ready_) spdlog::info("first plan applied: ready");
   ready_ = true;
 }
@@ -337,7 +363,66 @@ void Standalone::reload(const char* why) {
   loaded_ = now_rfc3339();
   spdlog::info("reload ({}): configuration applied", why);
   set_health_checks();
+  set_members();
   plan_and_apply();
+}
+
+void Standalone::set_members() {
+  std::map<std::string, std::vector<IpAddress>> members;
+  if (!config_.l2_advertisements.empty() && config_.standalone) {
+    for (const auto& n : config_.standalone->nodes) members[n.name] = n.addresses;
+  }
+  if (members == member_addresses_ && (members_ || members.empty())) return;
+  member_addresses_ = members;
+  if (members_) members_->leave();
+  members_.reset();
+  if (members.empty()) {
+    vips_.release_all();
+    return;
+  }
+  vips_.open();
+  members_ = std::make_unique<vip::MembershipService>(
+      io_.get_executor(), clock_,
+      vip::MembershipOptions{.node = node_, .members = std::move(members)},
+      [this] { schedule_plan(); });
+  if (auto r = members_->start(); !r) {
+    spdlog::error("standalone: layer-2 membership: {}: this host brings no VIP up",
+                  r.error().message());
+    members_.reset();
+  }
+}
+
+std::set<std::string, std::less<>> Standalone::live_members() const {
+  std::set<std::string, std::less<>> live;
+  if (!members_) return live;
+  live = members_->members().live(clock_.now());
+  live.insert(node_);  // this member, while it runs
+  return live;
+}
+
+void Standalone::apply_layer2(const planner::Snapshot& snapshot) {
+  if (!members_) return;
+  // What this member cannot serve now, for the others' elections.
+  std::vector<std::string> not_serving;
+  for (const auto& service : snapshot.services) {
+    if (!vip::serves_here(service)) not_serving.push_back(service.key());
+  }
+  std::sort(not_serving.begin(), not_serving.end());
+  members_->set_not_serving(std::move(not_serving));
+  const auto now = clock_.now();
+  auto live = live_members();
+  const bool someone_came =
+      std::any_of(live.begin(), live.end(), [&](const auto& n) { return !last_live_.contains(n); });
+  last_live_ = live;
+  const auto* members = &members_->members();
+  vips_.apply(snapshot, node_,
+              vip::Liveness{.live = std::move(live),
+                            .service_live = [this, members, now](std::string_view node,
+                                                                 std::string_view key) {
+                              return node == node_ || members->serves(node, key, now);
+                            }});
+  // A member that (re)appears may have held our VIPs during a partition.
+  if (someone_came) vips_.reannounce();
 }
 
 void Standalone::watch() {
@@ -366,6 +451,11 @@ admin::DaemonStatus Standalone::report() const {
     in.peers.push_back(peer_view(s, it == identities.end() ? nullptr : &it->second, now));
   }
   for (const auto& d : reconciler_.decisions()) in.announcements.push_back(announcement_view(d));
+  in.layer2 = vips_.views();
+  if (members_) {
+    const auto live = live_members();
+    in.live_speakers.assign(live.begin(), live.end());
+  }
   const auto health = health_.status();
   const auto& allocator = allocation_.allocator();
   if (config_.standalone) {

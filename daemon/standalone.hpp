@@ -7,8 +7,10 @@
 // plan (daemon/route_reconciler.hpp), serve the admin endpoint (admin/); reload on SIGHUP and
 // when the file changes (a bad file is rejected and the last good configuration stays in
 // force); drain on SIGTERM (RFC 8326), exit at once on SIGINT.
-// Not responsible for: any decision, putting the service addresses on an interface (in BGP mode
-// the operator binds them, e.g. on lo).
+// With layer-2 pools it also exchanges heartbeats with the file's other `nodes` (UDP 7947,
+// vip/membership_service.hpp) and brings up the VIPs this host owns (daemon/vip_owner.hpp).
+// Not responsible for: any decision, putting BGP-announced service addresses on an interface
+// (the operator binds them, e.g. on lo).
 // Runs on one io_context on the calling thread until a signal ends it.
 
 #include <chrono>

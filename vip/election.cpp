@@ -63,14 +63,6 @@ const config::Pool* pool_of(const config::Config& config, const planner::Service
   return it == config.pools.end() ? nullptr : &*it;
 }
 
-// Standalone: does this node's own health verdict let it serve the service?
-bool health_passes(const planner::ServiceInfo& service) {
-  using planner::Health;
-  if (service.traffic_policy == config::TrafficPolicy::kLocal || service.romana_vip) {
-    return service.health == Health::kPassing;
-  }
-  return service.health == Health::kPassing || service.health == Health::kUnchecked;
-}
 
 class Elector {
  public:
@@ -170,7 +162,7 @@ class Elector {
                              " and no endpoint on node " + quote(node.name) +
                              " is ready or serving"};
       }
-    } else if (node.name == node_name_ && !health_passes(service)) {
+    } else if (node.name == node_name_ && !serves_here(service)) {
       return std::pair{Reason::kHealthCheck,
                        "the health check on node " + quote(node.name) + " does not pass"};
     }
@@ -241,6 +233,14 @@ class Elector {
 };
 
 }  // namespace
+
+bool serves_here(const planner::ServiceInfo& service) {
+  using planner::Health;
+  if (service.traffic_policy == config::TrafficPolicy::kLocal || service.romana_vip) {
+    return service.health == Health::kPassing;
+  }
+  return service.health == Health::kPassing || service.health == Health::kUnchecked;
+}
 
 std::vector<std::string> rank(std::vector<std::string> nodes, std::string_view key,
                               const std::function<int(std::string_view)>& score) {

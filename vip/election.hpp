@@ -85,6 +85,11 @@ struct Decision {
 std::vector<Decision> elect(const planner::Snapshot& snapshot, std::string_view node,
                             const Liveness& liveness);
 
+// Whether this node's own verdict lets it serve the service (standalone snapshots: Local and
+// Romana VIPs need a passing check; Cluster a passing check or none). What a standalone member
+// tells the others in its heartbeats.
+bool serves_here(const planner::ServiceInfo& service);
+
 // The candidates in election order (SHA-256 of node#key, ascending; `score` higher first).
 std::vector<std::string> rank(std::vector<std::string> nodes, std::string_view key,
                               const std::function<int(std::string_view)>& score = {});

@@ -104,13 +104,6 @@ const Refused kRefused[] = {
      "\"true\"}", "BGPPeer(r).metadata.annotations.vipd.io/gtsm",
      "GTSM on a passive session is not supported yet"},
     // --- standalone only
-    {"Layer2PoolStandalone", kAlone,
-     "address-pools:\n- name: p\n  protocol: layer2\n  addresses: [192.0.2.0/24]\nnode: edge-1\n",
-     "layer2", "address-pools[0].protocol",
-     "layer-2 VIPs are not supported in standalone mode yet"},
-    {"L2AdvertisementStandaloneResources", kAuto,
-     "apiVersion: metallb.io/v1beta1\nkind: L2Advertisement\nmetadata: {name: l}\n" PLAIN,
-     "apiVersion", "L2Advertisement(l)", "layer-2 VIPs are not supported in standalone mode yet"},
     {"PasswordSecretStandaloneResources", kAuto,
      PEER "  passwordSecret: {name: s, namespace: metallb-system}\n" PLAIN, "{name: s",
      "BGPPeer(r).spec.passwordSecret", "Kubernetes Secrets are not supported in standalone mode"},

@@ -68,6 +68,23 @@ const Expected kRows[] = {
               "kubernetes.io/hostname, operator: In, values: [edge-9]}\n---\n" NODES,
      kWarning, "matchExpressions", "BGPAdvertisement(ad).spec.nodeSelectors[0]",
      "matches no node listed in `nodes`"},
+    // --- layer 2: the members and their addresses
+    {"Layer2PoolWithoutNodes", kAlone,
+     "node: edge-1\naddress-pools:\n- name: lan\n  protocol: layer2\n  addresses: "
+     "[192.0.2.0/28]\n",
+     kError, "layer2", "address-pools[0].protocol",
+     "layer-2 pools need the cluster's members: list every node in `nodes` with its addresses"},
+    {"Layer2NodeWithoutAddresses", kAlone,
+     "address-pools:\n- {name: lan, protocol: layer2, addresses: [192.0.2.0/28]}\nnodes:\n- "
+     "{name: edge-1, addresses: [192.0.2.21]}\n- {name: edge-2}\n",
+     kError, "{name: edge-2}", "nodes[1]",
+     "node \"edge-2\" has no addresses: with layer-2 pools each member needs one"},
+    {"L2AdvertisementNodeSelectorMatchesNoNode", kAuto,
+     POOL_RES "[192.0.2.0/28]}\n---\napiVersion: metallb.io/v1beta1\nkind: L2Advertisement\n"
+              "metadata: {name: l2}\nspec:\n  nodeSelectors:\n  - matchLabels: {rack: r9}\n---\n"
+              "nodes:\n- {name: edge-1, addresses: [192.0.2.21]}\n",
+     kWarning, "matchLabels", "L2Advertisement(l2).spec.nodeSelectors[0]",
+     "matches no node listed in `nodes`"},
     // --- services: families and labels (Kubernetes' rules)
     {"FamilyPolicyUnknown", kAlone, POOL "services:\n- name: web\n  ip-family-policy: DualStack\n",
      kError, "DualStack", "services[0].ip-family-policy",
@@ -198,6 +215,18 @@ TEST(StandaloneFile, NodesAloneMakeAStandaloneFile) {
   const auto r = check_text("nodes:\n- name: edge-1\n", "in.yaml");
   ASSERT_TRUE(r.valid()) << errors_of(r);
   EXPECT_EQ(r.format, SourceFormat::kStandalone);
+}
+
+TEST(StandaloneFile, Layer2PoolsWithTheirMembersAreAccepted) {
+  const auto r = check_text(
+      "node: edge-1\nnodes:\n- {name: edge-1, addresses: [192.0.2.21]}\n- {name: edge-2, "
+      "addresses: [192.0.2.22, 2001:db8::22]}\naddress-pools:\n- name: lan\n  protocol: "
+      "layer2\n  addresses: [192.0.2.192/28]\nservices:\n- {name: web, addresses: "
+      "[192.0.2.200]}\n",
+      "in.yaml");
+  ASSERT_TRUE(r.valid()) << errors_of(r);
+  ASSERT_TRUE(r.config);
+  EXPECT_TRUE(r.config->is_layer2(r.config->pools.at(0)));
 }
 
 TEST(StandaloneFile, NodeSelectorsAreNotCheckedWithoutNodes) {

@@ -1,0 +1,144 @@
+#!/usr/bin/env python3
+"""Layer-2 VIPs with `vipd standalone` on three hosts of one LAN (the demo's lab: the router and
+its client reach the VIP by ARP and neighbour discovery), no Kubernetes: the members named in
+the file elect the owner from the heartbeats they send each other, and a service's Local
+policy means "its health check passes on that host".
+
+Checked: the elected owner (MetalLB's SHA-256 order) holds the dual-stack VIP, the router's
+neighbour entries point at it and the client's requests reach it; the owner's vipd killed with
+its link down, the owner's health check failing, and a clean stop each move the VIP, with the
+time from the fault to the first request answered by the new owner reported (the heartbeats:
+200 ms × 3); the owner back → one owner.
+
+Usage: layer2_standalone_test.py --vipd build/dev/daemon/vipd [-k NAME]
+"""
+import os
+import signal
+import sys
+import time
+
+from demo_lab import HTTP_PORT, NODES, Demo, start_speaker
+from lab import run_tests, wait_for
+from layer2_test import L2_V4, L2_V6, holders, lan_if, link_up, node_mac, ranked, router_neighbour
+
+
+def config(node, policy="Cluster"):
+    nodes = "".join(f"- {{name: {n}, addresses: [{v4}, {v6}]}}\n"
+                    for n, (v4, v6) in NODES.items())
+    return f"""node: {node}
+nodes:
+{nodes}address-pools:
+- {{name: lan, protocol: layer2, addresses: [192.0.2.192/28, 2001:db8::c0/124]}}
+services:
+- name: web
+  addresses: [{L2_V4}, {L2_V6}]
+  traffic-policy: {policy}
+  health-check: {{http: "http://127.0.0.1:{HTTP_PORT}/healthz", interval: 100ms, timeout: 80ms,
+                 rise: 1, fall: 2}}
+"""
+
+
+def setup(lab, vipd, policy="Cluster"):
+    demo = Demo(lab, vipd, say=lambda text: print(text, flush=True), strict=True)
+    demo.vipd = vipd
+    demo.build()
+    demo.start_router()
+    demo.start_responders()
+    for node in NODES:
+        demo.speakers[node] = start_speaker(demo, node, config(node, policy))
+    for node, s in demo.speakers.items():
+        wait_for(f"{node}'s vipd to be ready", s.ready, 20, 0.1)
+    return demo
+
+
+def wait_owner(demo, node, timeout=20):
+    return wait_for(f"{node} to hold the VIPs", lambda: holders(demo, L2_V4) == [node] and
+                    holders(demo, L2_V6) == [node], timeout, 0.05)
+
+
+def failover(demo, fault, new_owner, limit=20):
+    p = demo.start_requests(interval=0.02, targets=(L2_V4, L2_V6), limit=limit)
+    time.sleep(0.5)
+    t0 = time.monotonic()
+    fault()
+    wait_for(f"{new_owner} to hold the VIP", lambda: holders(demo) == [new_owner], limit - 5,
+             0.02)
+    time.sleep(1.5)
+    t = demo.stop_requests(p)
+    after = [r for r in t.records if r[0] >= t0]
+    for i, r in enumerate(after):
+        if r[3] == new_owner and all(x[3] == new_owner for x in after[i:]):
+            return r[0] + r[1] - t0, t
+    return None, t
+
+
+def test_members_elect_one_owner_that_serves(lab, vipd):
+    demo = setup(lab, vipd)
+    owner = ranked(NODES)[0]
+    assert wait_owner(demo, owner), (holders(demo, L2_V4), holders(demo, L2_V6))
+    t = demo.requests(40, interval=0.01, targets=(L2_V4, L2_V6), limit=20)
+    assert set(t.answered()) == {owner} and not t.failures(), (t.answered(),
+                                                             t.describe_failures())
+    assert router_neighbour(demo, L2_V4) == node_mac(demo, owner)
+    assert router_neighbour(demo, L2_V6) == node_mac(demo, owner)
+    for node, s in demo.speakers.items():
+        status = s.status()
+        assert sorted(status["live_speakers"]) == sorted(NODES), status["live_speakers"]
+        layer2 = {entry["address"]: entry for entry in status["layer2"]}
+        assert layer2[L2_V4]["owner"] == owner and layer2[L2_V4]["mine"] == (node == owner)
+
+
+def test_killed_owner_is_replaced_within_a_second(lab, vipd):
+    demo = setup(lab, vipd)
+    owner, successor = ranked(NODES)[:2]
+    assert wait_owner(demo, owner)
+
+    def fault():
+        demo.speakers[owner].signal(signal.SIGKILL)
+        demo.lab.exec(owner, "ip", "link", "set", lan_if(demo, owner), "down")
+
+    took, t = failover(demo, fault, successor)
+    print(f"standalone, killed owner: traffic back on {successor} after "
+          f"{'never' if took is None else f'{took:.2f} s'}", flush=True)
+    assert took is not None and took < 1.5, (took, t.describe_failures())
+
+
+def test_failing_health_check_moves_a_local_vip(lab, vipd):
+    demo = setup(lab, vipd, policy="Local")
+    owner, successor = ranked(NODES)[:2]
+    assert wait_owner(demo, owner)
+    flag = demo.flag_file(owner)
+    took, t = failover(demo, lambda: open(flag, "w").close(), successor)
+    print(f"standalone, owner's check failing: traffic on {successor} after "
+          f"{'never' if took is None else f'{took:.2f} s'}", flush=True)
+    assert took is not None and took < 1.5, (took, t.describe_failures())
+    # The check passes again: the owner ranks first again and takes the VIP back, alone.
+    os.unlink(flag)
+    assert wait_owner(demo, owner, 10), (holders(demo, L2_V4), holders(demo, L2_V6))
+
+
+def test_clean_stop_hands_over_and_the_owner_comes_back(lab, vipd):
+    demo = setup(lab, vipd)
+    owner, successor = ranked(NODES)[:2]
+    assert wait_owner(demo, owner)
+    took, t = failover(demo, lambda: demo.speakers[owner].signal(signal.SIGTERM), successor)
+    print(f"standalone, clean stop: traffic on {successor} after "
+          f"{'never' if took is None else f'{took:.2f} s'}", flush=True)
+    assert took is not None and took < 1, (took, t.describe_failures())
+    assert demo.speakers[owner].wait(15) == 0
+    # Started again: it takes the VIP back and the successor lets go.
+    demo.speakers[owner] = start_speaker(demo, owner, config(owner))
+    assert wait_owner(demo, owner, 15), (holders(demo, L2_V4), holders(demo, L2_V6))
+    time.sleep(1)
+    assert holders(demo) == [owner]
+    t = demo.requests(40, interval=0.01, targets=(L2_V4, L2_V6), limit=20)
+    assert set(t.answered()) == {owner} and not t.failures(), (t.answered(),
+                                                             t.describe_failures())
+
+
+if __name__ == "__main__":
+    sys.exit(run_tests([test_members_elect_one_owner_that_serves,
+                        test_killed_owner_is_replaced_within_a_second,
+                        test_failing_health_check_moves_a_local_vip,
+                        test_clean_stop_hands_over_and_the_owner_comes_back],
+                       sys.argv[1:], binary_flag="--vipd"))
