@@ -6,7 +6,8 @@
 // the peer's address first, else any address that is not loopback or IPv6 link-local), or from
 // the addresses the standalone file lists for this node when it lists any (as a Kubernetes
 // Node's addresses: what the operator says wins over what the kernel happens to hold).
-// Not responsible for: reading the addresses (host_addresses() does, the I/O part).
+// Not responsible for: reading the addresses (host_addresses() does, the I/O part, over
+// rtnetlink: layer-2 VIPs vipd added are left out, as are tentative and DAD-failed addresses).
 // Pure apart from host_addresses().
 
 #include <string>
@@ -15,6 +16,7 @@
 #include "common/ip_address.hpp"
 #include "config/model.hpp"
 #include "daemon/translate.hpp"
+#include "netlink/netlink.hpp"
 
 namespace vipd::daemon {
 
@@ -26,8 +28,8 @@ struct HostAddress {
   friend bool operator==(const HostAddress&, const HostAddress&) = default;
 };
 
-// The host's addresses (getifaddrs). Empty when they cannot be read.
-std::vector<HostAddress> host_addresses();
+// The host's own addresses (not vipd's VIPs). Empty when they cannot be read.
+std::vector<HostAddress> host_addresses(netlink::Netlink& netlink);
 
 // Not loopback (127/8, ::1) and not IPv6 link-local (fe80::/10).
 bool usable_next_hop(const IpAddress& address);

@@ -66,6 +66,7 @@ class Layer2Speaker {
   const std::vector<vip::Decision>& decisions() const { return owner_.decisions(); }
   std::vector<admin::Layer2View> views() const { return owner_.views(); }
   std::vector<std::string> live_speakers() const;
+  netlink::Netlink* netlink() const { return owner_.netlink(); }
   // Service "namespace/name" → the interfaces its VIPs are up on, on this node (sorted).
   std::map<std::string, std::vector<std::string>> held_interfaces() const {
     return owner_.held_interfaces();

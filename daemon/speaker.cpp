@@ -265,7 +265,7 @@ void NodeSpeaker::plan_and_apply() {
   }
   HostContext host;
   host.node = options_.node;
-  host.host = host_addresses();
+  if (auto* nl = layer2_.netlink()) host.host = host_addresses(*nl);
   const auto snap = snapshot();
   log_notes(reconciler_.apply(planner::plan(snap, options_.node), host));
   layer2_.apply(snap);

@@ -217,6 +217,7 @@ int Standalone::start() {
                node_, config_.standalone ? config_.standalone->services.size() : 0,
                config_.peers.size(), admin::format_endpoint(admin_->local_endpoint()));
 
+  vips_.open();  // the host's addresses come over rtnetlink
   set_health_checks();
   set_members();
   plan_and_apply();
@@ -300,7 +301,7 @@ planner::Snapshot Standalone::snapshot() const {
 void Standalone::plan_and_apply() {
   HostContext host;
   host.node = node_;
-  host.host = host_addresses();  // read once per plan, not once per peer
+  if (auto* nl = vips_.netlink()) host.host = host_addresses(*nl);  // once per plan
   host.options.restarting = restarted_;
   if (config_.standalone) {
     for (const auto& n : config_.standalone->nodes) {
@@ -377,7 +378,7 @@ void Standalone::set_members() {
   if (members_) members_->leave();
   members_.reset();
   if (members.empty()) {
-    vips_.release_all();
+    vips_.clear();
     return;
   }
   vips_.open();

@@ -35,11 +35,6 @@ int sysctl(const char* path) {
 
 void VipOwner::open() {
   if (vips_ || !netlink_error_.empty()) return;
-  if (const auto warning =
-          vip::arp_settings_warning(sysctl("/proc/sys/net/ipv4/conf/all/arp_ignore"),
-                                    sysctl("/proc/sys/net/ipv4/conf/all/arp_announce"))) {
-    spdlog::warn("{}: {}", who_, *warning);
-  }
   auto nl = netlink::open_rtnetlink(executor_);
   if (!nl) {
     netlink_error_ = "netlink: " + nl.error().message();
@@ -72,6 +67,14 @@ void VipOwner::apply(const planner::Snapshot& snapshot, std::string_view node,
                      const vip::Liveness& liveness) {
   if (released_) return;
   decisions_ = vip::elect(snapshot, node, liveness);
+  if (!decisions_.empty() && !arp_checked_) {
+    arp_checked_ = true;
+    if (const auto warning =
+            vip::arp_settings_warning(sysctl("/proc/sys/net/ipv4/conf/all/arp_ignore"),
+                                      sysctl("/proc/sys/net/ipv4/conf/all/arp_announce"))) {
+      spdlog::warn("{}: {}", who_, *warning);
+    }
+  }
   if (!vips_) return;
   std::vector<vip::DesiredVip> desired;
   for (const auto& d : decisions_) {
@@ -90,9 +93,13 @@ void VipOwner::reannounce() {
   if (vips_ && !released_) vips_->reannounce();
 }
 
-void VipOwner::release_all() {
+void VipOwner::clear() {
   if (vips_) vips_->apply({});
   decisions_.clear();
+}
+
+void VipOwner::release_all() {
+  clear();
   released_ = true;
   resync_timer_->cancel();
 }

@@ -35,12 +35,18 @@ class VipOwner {
            Clock::duration resync_period = std::chrono::seconds(30));
   ~VipOwner();
 
+  // Opens netlink and the announcer (once). The speaker opens at start; standalone too (host
+  // addresses come from here), and layer 2 then only adds VIPs.
   void open();
+  // The rtnetlink connection, once open() succeeded.
+  netlink::Netlink* netlink() const { return netlink_.get(); }
   // Elects from `snapshot` as `node` with `liveness`, then brings this host's VIPs up and the
   // others down.
   void apply(const planner::Snapshot& snapshot, std::string_view node,
              const vip::Liveness& liveness);
   void reannounce();
+  // Every VIP down; apply() brings them up again.
+  void clear();
   // Every VIP down (idempotent); nothing is brought up afterwards.
   void release_all();
 
@@ -63,6 +69,7 @@ class VipOwner {
   std::unique_ptr<Timer> resync_timer_;
   std::vector<vip::Decision> decisions_;
   bool released_ = false;
+  bool arp_checked_ = false;  // the ARP sysctls are looked at with the first layer-2 VIP
 };
 
 }  // namespace vipd::daemon

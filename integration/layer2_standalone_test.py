@@ -19,7 +19,8 @@ import time
 
 from demo_lab import HTTP_PORT, NODES, Demo, start_speaker
 from lab import run_tests, wait_for
-from layer2_test import L2_V4, L2_V6, holders, lan_if, link_up, node_mac, ranked, router_neighbour
+from layer2_test import (L2_V4, L2_V6, failover, holders, lan_if, node_mac, ranked,
+                         router_neighbour, wait_owner)
 
 
 def config(node, policy="Cluster"):
@@ -49,27 +50,6 @@ def setup(lab, vipd, policy="Cluster"):
     for node, s in demo.speakers.items():
         wait_for(f"{node}'s vipd to be ready", s.ready, 20, 0.1)
     return demo
-
-
-def wait_owner(demo, node, timeout=20):
-    return wait_for(f"{node} to hold the VIPs", lambda: holders(demo, L2_V4) == [node] and
-                    holders(demo, L2_V6) == [node], timeout, 0.05)
-
-
-def failover(demo, fault, new_owner, limit=20):
-    p = demo.start_requests(interval=0.02, targets=(L2_V4, L2_V6), limit=limit)
-    time.sleep(0.5)
-    t0 = time.monotonic()
-    fault()
-    wait_for(f"{new_owner} to hold the VIP", lambda: holders(demo) == [new_owner], limit - 5,
-             0.02)
-    time.sleep(1.5)
-    t = demo.stop_requests(p)
-    after = [r for r in t.records if r[0] >= t0]
-    for i, r in enumerate(after):
-        if r[3] == new_owner and all(x[3] == new_owner for x in after[i:]):
-            return r[0] + r[1] - t0, t
-    return None, t
 
 
 def test_members_elect_one_owner_that_serves(lab, vipd):
