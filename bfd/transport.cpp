@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "common/asio_address.hpp"
+#include "common/datagram.hpp"
 
 namespace vipd::bfd {
 
@@ -53,18 +54,6 @@ Result<void> set_int_option(udp::socket& socket, int level, int name, int value,
     return failure(Errc::kIoError, std::string(what) + ": " + std::strerror(errno));
   }
   return success();
-}
-
-std::optional<IpAddress> from_sockaddr(const sockaddr_storage& storage) {
-  if (storage.ss_family == AF_INET) {
-    const auto* in = reinterpret_cast<const sockaddr_in*>(&storage);
-    return IpAddress::v4(ntohl(in->sin_addr.s_addr));
-  }
-  if (storage.ss_family == AF_INET6) {
-    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&storage);
-    return IpAddress::from_bytes(std::span<const std::uint8_t>(in6->sin6_addr.s6_addr, 16));
-  }
-  return std::nullopt;
 }
 
 // At most this many datagrams are read per readiness notification, so one busy socket cannot
@@ -148,47 +137,15 @@ void BfdService::wait_readable(const std::shared_ptr<Receiver>& receiver) {
 void BfdService::read_all(Receiver& receiver) {
   for (int i = 0; i < kReadBurst && receiver.socket.is_open(); ++i) {
     std::array<std::uint8_t, 512> buffer{};
-    alignas(cmsghdr) std::array<char, 256> control{};
-    sockaddr_storage from{};
-    iovec iov{buffer.data(), buffer.size()};
-    msghdr message{};
-    message.msg_name = &from;
-    message.msg_namelen = sizeof from;
-    message.msg_iov = &iov;
-    message.msg_iovlen = 1;
-    message.msg_control = control.data();
-    message.msg_controllen = control.size();
-    const ssize_t n = ::recvmsg(receiver.socket.native_handle(), &message, MSG_DONTWAIT);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return;  // EAGAIN: drained; anything else (an ICMP error queued): next readiness
-    }
+    const auto d = receive_datagram(receiver.socket.native_handle(), buffer);
+    if (!d) return;  // drained (or an error queued: next readiness)
     ++counters_.received;
-    const auto source = from_sockaddr(from);
-    if ((message.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) != 0 || !source) {
+    if (d->truncated || !d->source) {
       ++counters_.malformed;
       continue;
     }
-    int ttl = -1;
-    std::optional<IpAddress> destination;
-    for (cmsghdr* c = CMSG_FIRSTHDR(&message); c != nullptr; c = CMSG_NXTHDR(&message, c)) {
-      if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TTL) {
-        std::memcpy(&ttl, CMSG_DATA(c), sizeof ttl);
-      } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_HOPLIMIT) {
-        std::memcpy(&ttl, CMSG_DATA(c), sizeof ttl);
-      } else if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
-        in_pktinfo info{};
-        std::memcpy(&info, CMSG_DATA(c), sizeof info);
-        destination = IpAddress::v4(ntohl(info.ipi_addr.s_addr));
-      } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
-        in6_pktinfo info{};
-        std::memcpy(&info, CMSG_DATA(c), sizeof info);
-        destination =
-            IpAddress::from_bytes(std::span<const std::uint8_t>(info.ipi6_addr.s6_addr, 16));
-      }
-    }
-    on_datagram(std::span<const std::uint8_t>(buffer.data(), static_cast<std::size_t>(n)), *source,
-                destination.value_or(IpAddress::zero(source->family())), ttl);
+    on_datagram(std::span<const std::uint8_t>(buffer.data(), d->size), *d->source,
+                d->destination.value_or(IpAddress::zero(d->source->family())), d->ttl);
   }
 }
 

@@ -12,6 +12,7 @@
 
 #include "common/asio_address.hpp"
 #include "common/assert.hpp"
+#include "common/datagram.hpp"
 
 namespace vipd::vip {
 
@@ -39,18 +40,6 @@ Result<void> set_int_option(udp::socket& socket, int level, int name, int value,
                    std::string("membership socket ") + what + ": " + std::strerror(errno));
   }
   return success();
-}
-
-std::optional<IpAddress> from_sockaddr(const sockaddr_storage& storage) {
-  if (storage.ss_family == AF_INET) {
-    const auto* in = reinterpret_cast<const sockaddr_in*>(&storage);
-    return IpAddress::v4(ntohl(in->sin_addr.s_addr));
-  }
-  if (storage.ss_family == AF_INET6) {
-    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&storage);
-    return IpAddress::from_bytes(std::span<const std::uint8_t>(in6->sin6_addr.s6_addr, 16));
-  }
-  return std::nullopt;
 }
 
 std::vector<std::string> names_of(const std::map<std::string, std::vector<IpAddress>>& members) {
@@ -193,37 +182,16 @@ void MembershipService::wait_readable(const std::shared_ptr<Socket>& socket) {
 void MembershipService::read_all(Socket& socket) {
   bool changed = false;
   for (int i = 0; i < kReadBurst; ++i) {
-    alignas(cmsghdr) std::array<char, 128> control{};
-    sockaddr_storage from{};
-    iovec iov{buffer_.data(), buffer_.size()};
-    msghdr message{};
-    message.msg_name = &from;
-    message.msg_namelen = sizeof from;
-    message.msg_iov = &iov;
-    message.msg_iovlen = 1;
-    message.msg_control = control.data();
-    message.msg_controllen = control.size();
-    const ssize_t n = ::recvmsg(socket.socket.native_handle(), &message, MSG_DONTWAIT);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      break;  // EAGAIN: drained; anything else (an ICMP error queued): next readiness
-    }
+    const auto d = receive_datagram(socket.socket.native_handle(), buffer_);
+    if (!d) break;  // drained (or an error queued: next readiness)
     ++counters_.received;
-    const auto source = from_sockaddr(from);
-    if ((message.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) != 0 || !source) {
+    if (d->truncated || !d->source) {
       ++counters_.malformed;
       warn_once(Warning::kMalformed, "a datagram cut short by the read");
       continue;
     }
-    int ttl = -1;
-    for (cmsghdr* c = CMSG_FIRSTHDR(&message); c != nullptr; c = CMSG_NXTHDR(&message, c)) {
-      if ((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TTL) ||
-          (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_HOPLIMIT)) {
-        std::memcpy(&ttl, CMSG_DATA(c), sizeof ttl);
-      }
-    }
-    changed |= on_datagram(
-        std::span<const std::uint8_t>(buffer_.data(), static_cast<std::size_t>(n)), *source, ttl);
+    changed |=
+        on_datagram(std::span<const std::uint8_t>(buffer_.data(), d->size), *d->source, d->ttl);
   }
   changed |= refresh(clock_.now());
   if (changed) notify();  // last: the callback may call into the service
