@@ -6,7 +6,9 @@ kubernetes (the default): a test Kubernetes API server on the LAN (k8s_lab.py), 
 controller` and a `vipd speaker` on every node, driven with kubectl as a user would: a MetalLB
 configuration, a LoadBalancer Service with endpoints on two nodes (policy Local), the router's
 two next hops, traffic on exactly those nodes, an endpoint that moves, policy Cluster (three next
-hops), the Events and `vipd status`, the Service deleted.
+hops), the Events and `vipd status`, the Service deleted; then a layer-2 pool on the LAN: the
+elected node holds the address, the router's neighbour entry points at it, and when that node's
+speaker stops the next one takes over.
 
 standalone: every node runs `vipd standalone`; the router's ECMP route to the service VIP,
 client requests spread across the nodes, a drain without a failed request, a killed speaker, a
@@ -90,6 +92,7 @@ def run_kubernetes(demo):
     demo.step_traffic(tuple(NODES))
     demo.step_observe("node1")
     demo.step_delete()
+    demo.step_layer2()
 
 
 def print_logs(lab):

@@ -321,3 +321,38 @@ class KubeDemo(Demo):
         self.show_hops()
         self.expect(took is not None, "every route to it is withdrawn",
                     f"after {time.monotonic() - t0:.2f} s")
+
+    def step_layer2(self):
+        """A layer-2 pool on the LAN: one node holds the VIP, the router reaches it by ARP and
+        neighbour discovery, and a stopped owner hands it over at once."""
+        from layer2_lab import (L2_CONFIG, L2_V4, L2_V6, failover, holders, lan_if, lan_service,
+                                node_mac, ranked, router_neighbour, wait_owner)
+        self.heading("Layer 2: a pool on the LAN itself (an IPAddressPool and an L2Advertisement); "
+                     "one node holds each address and answers ARP and neighbour discovery")
+        self.kubectl_shown("apply", "-f", "-", input=L2_CONFIG)
+        self.kubectl_shown("apply", "-f", "-", input=yaml_stream(
+            lan_service("Cluster"), *endpoint_slices(sorted(NODES), service="lan")))
+        owner, successor = ranked(NODES)[:2]
+        got = wait_owner(self, owner, 20)
+        self.kubectl_shown("get", "service", "lan")
+        self.show(owner, "ip", "-brief", "addr", "show", "dev", lan_if(self, owner), label=owner)
+        self.expect(got, f"{owner} holds {L2_V4} and {L2_V6}: first of the three by MetalLB's "
+                    f"rule (SHA-256 of node#{L2_V4})",
+                    f"holders: {holders(self, L2_V4)}, {holders(self, L2_V6)}")
+        t = self.requests(100, interval=0.005, targets=(L2_V4, L2_V6), limit=20)
+        self.show("router", "ip", "neigh", "show", L2_V4, label="router")
+        mac = node_mac(self, owner)
+        self.expect(router_neighbour(self, L2_V4) == mac and router_neighbour(self, L2_V6) == mac,
+                    f"the router's neighbour entries point at {owner} ({mac})")
+        self.expect(set(t.answered()) == {owner} and not t.failures(),
+                    f"100 client requests: all answered by {owner}", str(t.answered()))
+        self.say(f"  {owner}'s speaker is stopped (SIGTERM, as when its pod is deleted) while the "
+                 "client keeps sending")
+        took, t = failover(self, lambda: self.speakers[owner].signal(signal.SIGTERM), successor,
+                           limit=15)
+        self.show("router", "ip", "neigh", "show", L2_V4, label="router")
+        self.kubectl_shown("get", "servicel2statuses", "-n", "metallb-system")
+        self.expect(took is not None and took < 1,
+                    f"{successor} took the VIP over: client traffic back in under a second",
+                    "never" if took is None else f"after {took:.2f} s")
+

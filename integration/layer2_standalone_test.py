@@ -19,7 +19,7 @@ import time
 
 from demo_lab import HTTP_PORT, NODES, Demo, start_speaker
 from lab import run_tests, wait_for
-from layer2_test import (L2_V4, L2_V6, failover, holders, lan_if, node_mac, ranked,
+from layer2_lab import (L2_V4, L2_V6, failover, holders, lan_if, node_mac, ranked,
                          router_neighbour, wait_owner)
 
 

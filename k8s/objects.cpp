@@ -94,6 +94,7 @@ Result<void> read_node_conditions(const json::object* status, const Path& status
     const Path status_at = at.key("status");
     if (type == "Ready" && !ready_seen) {
       ready_seen = true;  // a repeated condition type is invalid in the API; the first counts
+      n.has_ready_condition = true;
       VIPD_TRY(auto s, detail::read_enum(member(c, "status"), status_at, kConditionStatuses));
       n.ready = s.value_or(ConditionStatus::kUnknown);
     } else if (type == "NetworkUnavailable") {

@@ -88,6 +88,7 @@ struct NodeAddress {
 struct Node {
   ObjectMeta meta;                                    // labels; no annotations kept
   ConditionStatus ready = ConditionStatus::kUnknown;  // no Ready condition: Unknown
+  bool has_ready_condition = false;                   // the Ready condition is there
   bool network_unavailable = false;  // condition NetworkUnavailable with status "True"
   bool unschedulable = false;        // spec.unschedulable
   // InternalIP and ExternalIP in the order given; Hostname and DNS entries are skipped.

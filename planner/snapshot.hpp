@@ -28,6 +28,9 @@ struct NodeInfo {
   std::string name;
   Labels labels;
   bool network_unavailable = false;  // condition NetworkUnavailable has status True
+  // Kubernetes: false when the Ready condition says False or Unknown (a Node without one, as
+  // the standalone file's, counts as ready). Only the layer-2 election reads it.
+  bool ready = true;
   friend bool operator==(const NodeInfo&, const NodeInfo&) = default;
 };
 

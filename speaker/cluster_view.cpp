@@ -65,7 +65,11 @@ planner::ServiceInfo service_info(const k8s::Service& service,
 }
 
 planner::NodeInfo node_info(const k8s::Node& node) {
-  return planner::NodeInfo{node.meta.name, node.meta.labels, node.network_unavailable};
+  return planner::NodeInfo{
+      .name = node.meta.name,
+      .labels = node.meta.labels,
+      .network_unavailable = node.network_unavailable,
+      .ready = !node.has_ready_condition || node.ready == k8s::ConditionStatus::kTrue};
 }
 
 std::string slice_service_key(const k8s::EndpointSlice& slice) {

@@ -16,7 +16,8 @@
 //    LoadBalancer its addresses are the ingress ones, on any other type the spec.externalIPs
 //    entries the controller recorded as its own in vipd.io/external-ips; either way it is
 //    owned by layer 2 on a node with a serving endpoint (planner::ServiceInfo::romana_vip);
-//  - a Node carries its labels and its NetworkUnavailable condition.
+//  - a Node carries its labels, its NetworkUnavailable condition and whether it is Ready (a
+//    Ready condition that says False or Unknown: not ready; none at all: ready).
 // Not responsible for: the announcement rules themselves (planner/), reading the objects
 // (the informers), the configuration (controller/source.hpp).
 // Pure: no I/O.

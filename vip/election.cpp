@@ -30,6 +30,8 @@ std::string_view to_string(Reason reason) {
       return "nodeExcluded";
     case Reason::kNodeNetworkUnavailable:
       return "nodeNetworkUnavailable";
+    case Reason::kNodeNotReady:
+      return "nodeNotReady";
     case Reason::kNodeNotLive:
       return "nodeNotLive";
     case Reason::kNoCandidates:
@@ -62,7 +64,6 @@ const config::Pool* pool_of(const config::Config& config, const planner::Service
                                [&](const config::Pool& p) { return planner::holds(p, address); });
   return it == config.pools.end() ? nullptr : &*it;
 }
-
 
 class Elector {
  public:
@@ -140,6 +141,9 @@ class Elector {
     if (!selected) {
       return std::pair{Reason::kNodeNotSelected,
                        "no L2Advertisement for address pool selects node " + quote(node.name)};
+    }
+    if (!node.ready) {
+      return std::pair{Reason::kNodeNotReady, "node " + quote(node.name) + " is not Ready"};
     }
     if (node.network_unavailable) {
       return std::pair{Reason::kNodeNetworkUnavailable,

@@ -9,7 +9,8 @@
 //    advertisements are the ones that apply.
 //  - Nobody owns it when no endpoint anywhere can serve (Kubernetes: ready or serving;
 //    standalone: this node's health check stands for its endpoint, see below).
-//  - Candidates: live nodes (the Liveness given), without condition NetworkUnavailable,
+//  - Candidates: live nodes (the Liveness given) that are Ready (Kubernetes: a Ready condition
+//    that says False or Unknown takes the node out), without condition NetworkUnavailable,
 //    without the exclude-from-external-load-balancers label (unless the snapshot ignores it),
 //    selected by the node selectors of an applying advertisement (none: every node). Traffic
 //    policy Local, and Romana VIPs, further need a serving endpoint on the node.
@@ -50,6 +51,7 @@ enum class Reason : std::uint8_t {
   kNodeNotSelected,         // no applying advertisement selects this node
   kNodeExcluded,            // the exclusion label on this node
   kNodeNetworkUnavailable,  // condition NetworkUnavailable on this node
+  kNodeNotReady,            // the node's Ready condition is False or Unknown
   kNodeNotLive,             // this node is not live (as the liveness sources see it)
   kNoCandidates,            // no node qualifies at all
 };

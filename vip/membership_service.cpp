@@ -134,8 +134,9 @@ Result<void> MembershipService::start() {
   started_ = true;
   for (auto& s : sockets_) wait_readable(s);
   send_timer_->arm(clock_.now(), [this] { on_send_timer(); });
-  spdlog::info("membership: {} (incarnation {:016x}) heartbeats every {} ms to {} addresses",
-               options_.node, incarnation_, options_.interval.count(), destinations_.size());
+  spdlog::info("membership: {} (incarnation {:016x}) heartbeats every {} ms to {} address{}",
+               options_.node, incarnation_, options_.interval.count(), destinations_.size(),
+               destinations_.size() == 1 ? "" : "es");
   return success();
 }
 

@@ -131,6 +131,11 @@ TEST(NodeInfo, LabelsAndNetworkUnavailable) {
   EXPECT_EQ(info.labels.at("rack"), "r1");
   EXPECT_TRUE(info.network_unavailable);
   EXPECT_FALSE(node_info(node("n2")).network_unavailable);
+  // Ready: True, or no Ready condition at all (the lab's Nodes); False and Unknown are not.
+  EXPECT_TRUE(info.ready);
+  EXPECT_TRUE(node_info(node("n2")).ready);
+  EXPECT_FALSE(node_info(node("n3", "{}", R"([{"type":"Ready","status":"False"}])")).ready);
+  EXPECT_FALSE(node_info(node("n4", "{}", R"([{"type":"Ready","status":"Unknown"}])")).ready);
 }
 
 TEST(SliceServiceKey, FromTheServiceNameLabel) {

@@ -217,6 +217,15 @@ TEST(Elect, ExcludedAndNetworkUnavailableNodesAreNotCandidates) {
   EXPECT_TRUE(f.one("node-c").mine);
 }
 
+TEST(Elect, ANodeThatIsNotReadyIsNotACandidate) {
+  Fixture f;
+  f.snapshot.services = {service("web", {"192.0.2.130"})};
+  f.snapshot.nodes[1].ready = false;  // node-b, first by the hash
+  EXPECT_EQ(f.one("node-b").reason, Reason::kNodeNotReady);
+  EXPECT_EQ(f.one("node-b").detail, "node 'node-b' is not Ready; node 'node-c' owns it");
+  EXPECT_TRUE(f.one("node-c").mine);
+}
+
 TEST(Elect, PoolSelectorsAndServiceSelectors) {
   Fixture f;
   f.config.l2_advertisements[0].pools.clear();
