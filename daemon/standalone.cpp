@@ -220,6 +220,8 @@ int Standalone::start() {
   vips_.open();  // the host's addresses come over rtnetlink
   set_health_checks();
   set_members();
+  // Without layer 2, VIPs an earlier run left (with another file) go now.
+  if (!members_) vips_.clear();
   plan_and_apply();
   shutdown_.start();
   watch();
