@@ -22,7 +22,8 @@ Layer2Speaker::Layer2Speaker(asio::any_io_executor executor, TimerClock& clock, 
               [](const json::object& o) { return k8s::decode_lease(o); },
               {.added =
                    [this](const std::string&, const k8s::Lease& l) {
-                     liveness_.observe(l, clock_.now()), liveness_changed();
+                     liveness_.observe(l, clock_.now());
+                     liveness_changed();
                    },
                .updated =
                    [this](const std::string&, const k8s::Lease&, const k8s::Lease& l) {
@@ -38,7 +39,12 @@ Layer2Speaker::Layer2Speaker(asio::any_io_executor executor, TimerClock& clock, 
                    [](const std::string& key, const Error& e) {
                      spdlog::warn("speaker: Lease {} cannot be read: {}", key, e.message());
                    },
-               .synced = [this] { liveness_changed(); }}),
+               // The speaker plans once every informer has synced: this one may be the last.
+               .synced =
+                   [this] {
+                     liveness_changed();
+                     replan_();
+                   }}),
       owner_(executor, clock, "speaker"),
       expiry_timer_(clock.make_timer(executor)) {}
 

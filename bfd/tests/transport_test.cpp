@@ -11,6 +11,7 @@
 #include <functional>
 
 #include "common/asio_address.hpp"
+#include "common/testing/run_until.hpp"
 
 namespace vipd::bfd {
 namespace {
@@ -29,17 +30,7 @@ SessionConfig fast() {
   return c;
 }
 
-// Runs the loop until `done` or `timeout`; true when `done` held.
-bool run_until(asio::io_context& io, const std::function<bool()>& done,
-               std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    io.restart();
-    io.run_for(5ms);
-  }
-  return true;
-}
+using vipd::testing::run_until;
 
 void run_for(asio::io_context& io, std::chrono::milliseconds duration) {
   run_until(

@@ -5,6 +5,7 @@
 // `ip -j addr show` (label, nodad, lifetimes, tentative) and, for IFA_PROTO, which iproute2 6.1
 // neither sets nor shows, with a plain NETLINK_ROUTE socket that shares no code with libnl.
 #include "netlink/rtnetlink.hpp"
+#include "common/testing/run_until.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -188,17 +189,7 @@ std::map<IpAddress, std::optional<int>> raw_address_protocols() {
   return protocols;
 }
 
-// Runs the loop until `done` or `timeout`; true when `done` held.
-bool run_until(asio::io_context& io, const std::function<bool()>& done,
-               std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    io.restart();
-    io.run_for(5ms);
-  }
-  return true;
-}
+using vipd::testing::run_until;
 
 class RtnetlinkTest : public ::testing::Test {
  protected:

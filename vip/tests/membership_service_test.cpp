@@ -13,6 +13,7 @@
 #include <functional>
 
 #include "common/asio_address.hpp"
+#include "common/testing/run_until.hpp"
 
 namespace vipd::vip {
 namespace {
@@ -28,17 +29,7 @@ const IpAddress kC = IpAddress::v4(0x7f000003);
 const IpAddress kStranger = IpAddress::v4(0x7f000004);
 const IpAddress kLoopback6 = IpAddress::parse_v6("::1").value();
 
-// Runs the loop until `done` or `timeout`; true when `done` held.
-bool run_until(asio::io_context& io, const std::function<bool()>& done,
-               std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    io.restart();
-    io.run_for(5ms);
-  }
-  return true;
-}
+using vipd::testing::run_until;
 
 // A port that is free on every loopback address right now (the kernel's choice on 127.0.0.1,
 // which it gives only when nothing holds it on the wildcard address either).
