@@ -67,6 +67,10 @@ FileStamp stamp(const std::string& path) {
   return {st.st_mtim.tv_sec * 1'000'000'000LL + st.st_mtim.tv_nsec, st.st_size, st.st_ino};
 }
 
+// How long a member listens before it claims anything: three heartbeat intervals (the time a
+// live member needs to be heard at least once, with margin).
+constexpr Clock::duration kMembersHeard = std::chrono::milliseconds(600);
+
 class Standalone {
  public:
   Standalone(asio::io_context& io, TimerClock& clock, StandaloneOptions options)
@@ -156,6 +160,10 @@ class Standalone {
   std::map<std::string, std::vector<IpAddress>> member_addresses_;  // what members_ was made for
   VipOwner vips_;
   std::set<std::string, std::less<>> last_live_;
+  // Until the members had time to be heard (3 heartbeat intervals), this host claims nothing:
+  // a restarted member that thought itself alone would announce VIPs it does not own.
+  Clock::time_point members_since_{};
+  std::unique_ptr<Timer> members_timer_;
 
   std::unique_ptr<admin::AdminServer> admin_;
   std::unique_ptr<Timer> watch_timer_;
@@ -384,6 +392,9 @@ void Standalone::set_members() {
     return;
   }
   vips_.open();
+  members_since_ = clock_.now();
+  if (!members_timer_) members_timer_ = clock_.make_timer(io_.get_executor());
+  members_timer_->arm(members_since_ + kMembersHeard, [this] { schedule_plan(); });
   members_ = std::make_unique<vip::MembershipService>(
       io_.get_executor(), clock_,
       vip::MembershipOptions{.node = node_, .members = std::move(members)},
@@ -399,7 +410,10 @@ std::set<std::string, std::less<>> Standalone::live_members() const {
   std::set<std::string, std::less<>> live;
   if (!members_) return live;
   live = members_->members().live(clock_.now());
-  live.insert(node_);  // this member, while it runs
+  // This member (its own heartbeats are in the table too) is a candidate while it runs, once
+  // the others had time to be heard.
+  live.erase(node_);
+  if (clock_.now() >= members_since_ + kMembersHeard) live.insert(node_);
   return live;
 }
 

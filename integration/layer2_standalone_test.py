@@ -80,7 +80,8 @@ def test_killed_owner_is_replaced_within_a_second(lab, vipd):
     took, t = failover(demo, fault, successor)
     print(f"standalone, killed owner: traffic back on {successor} after "
           f"{'never' if took is None else f'{took:.2f} s'}", flush=True)
-    assert took is not None and took < 1.5, (took, t.describe_failures())
+    # A request in flight to the old owner waits for the client's 1 s timeout.
+    assert took is not None and took < 2, (took, t.describe_failures())
 
 
 def test_failing_health_check_moves_a_local_vip(lab, vipd):
@@ -91,7 +92,8 @@ def test_failing_health_check_moves_a_local_vip(lab, vipd):
     took, t = failover(demo, lambda: open(flag, "w").close(), successor)
     print(f"standalone, owner's check failing: traffic on {successor} after "
           f"{'never' if took is None else f'{took:.2f} s'}", flush=True)
-    assert took is not None and took < 1.5, (took, t.describe_failures())
+    # A request in flight to the old owner waits for the client's 1 s timeout.
+    assert took is not None and took < 2, (took, t.describe_failures())
     # The check passes again: the owner ranks first again and takes the VIP back, alone.
     os.unlink(flag)
     assert wait_owner(demo, owner, 10), (holders(demo, L2_V4), holders(demo, L2_V6))
@@ -116,9 +118,30 @@ def test_clean_stop_hands_over_and_the_owner_comes_back(lab, vipd):
                                                              t.describe_failures())
 
 
+def test_a_restarted_member_claims_nothing_it_does_not_own(lab, vipd):
+    """A member that starts listens before it claims: it must not announce the VIP for the
+    moment it has heard no one (the router would follow it, and lose the owner)."""
+    demo = setup(lab, vipd)
+    owner, last = ranked(NODES)[0], ranked(NODES)[-1]
+    assert wait_owner(demo, owner)
+    p = demo.start_requests(interval=0.02, targets=(L2_V4, L2_V6), limit=10)
+    time.sleep(0.3)
+    demo.speakers[last].signal(signal.SIGKILL)
+    demo.speakers[last].wait(5)
+    demo.speakers[last] = start_speaker(demo, last, config(last))
+    wait_for(f"{last}'s vipd to be ready", demo.speakers[last].ready, 20, 0.05)
+    time.sleep(1.5)
+    t = demo.stop_requests(p)
+    assert set(t.answered()) == {owner} and not t.failures(), (t.answered(),
+                                                             t.describe_failures())
+    assert holders(demo) == [owner]
+    assert router_neighbour(demo, L2_V4) == node_mac(demo, owner)
+
+
 if __name__ == "__main__":
     sys.exit(run_tests([test_members_elect_one_owner_that_serves,
                         test_killed_owner_is_replaced_within_a_second,
                         test_failing_health_check_moves_a_local_vip,
-                        test_clean_stop_hands_over_and_the_owner_comes_back],
+                        test_clean_stop_hands_over_and_the_owner_comes_back,
+                        test_a_restarted_member_claims_nothing_it_does_not_own],
                        sys.argv[1:], binary_flag="--vipd"))
