@@ -100,7 +100,8 @@ def test_owner_link_down_moves_the_vip(lab, vipd):
     assert wait_owner(demo, owner)
     # The owner's speaker keeps running; with its LAN link down it cannot renew its Lease (the
     # API server is on the LAN), so it lets go and the others take over.
-    took, t = failover(demo, lambda: demo.lab.exec(owner, "ip", "link", "set", lan_if(demo, owner), "down"),
+    took, t = failover(demo, lambda: demo.lab.exec(owner, "ip", "link", "set",
+                                                   lan_if(demo, owner), "down"),
                        successor)
     print(f"owner link down: traffic back on {successor} after "
           f"{'never' if took is None else f'{took:.2f} s'}", flush=True)
