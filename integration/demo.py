@@ -8,7 +8,7 @@ configuration, a LoadBalancer Service with endpoints on two nodes (policy Local)
 two next hops, traffic on exactly those nodes, an endpoint that moves, policy Cluster (three next
 hops), the Events and `vipd status`, the Service deleted; then a layer-2 pool on the LAN: the
 elected node holds the address, the router's neighbour entry points at it, and when that node's
-speaker stops the next one takes over.
+speaker stops the next one takes over at once.
 
 standalone: every node runs `vipd standalone`; the router's ECMP route to the service VIP,
 client requests spread across the nodes, a drain without a failed request, a killed speaker, a

@@ -106,7 +106,8 @@ def test_clean_stop_hands_over_and_the_owner_comes_back(lab, vipd):
     took, t = failover(demo, lambda: demo.speakers[owner].signal(signal.SIGTERM), successor)
     print(f"standalone, clean stop: traffic on {successor} after "
           f"{'never' if took is None else f'{took:.2f} s'}", flush=True)
-    assert took is not None and took < 1, (took, t.describe_failures())
+    # A request in flight when the address moves waits for the client's 1 s timeout.
+    assert took is not None and took < 2, (took, t.describe_failures())
     assert demo.speakers[owner].wait(15) == 0
     # Started again: it takes the VIP back and the successor lets go.
     demo.speakers[owner] = start_speaker(demo, owner, config(owner))
