@@ -113,10 +113,10 @@ void Layer2Speaker::arm_expiry() {
 
 void Layer2Speaker::apply(const planner::Snapshot& snapshot) {
   if (stopped_) return;
-  any_layer2_ = snapshot.config && !snapshot.config->l2_advertisements.empty();
+  const bool any_layer2 = snapshot.config && !snapshot.config->l2_advertisements.empty();
   // The Lease costs the API server a write every retry period: held only once layer 2 is
   // configured, and from then on.
-  if (any_layer2_ && lease_ && !lease_->stopped()) lease_->start();
+  if (any_layer2 && lease_ && !lease_->stopped()) lease_->start();
   owner_.apply(snapshot, options_.node, vip::Liveness{.live = live_now()});
 }
 

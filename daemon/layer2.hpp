@@ -88,7 +88,6 @@ class Layer2Speaker {
   VipOwner owner_;
   std::unique_ptr<Timer> expiry_timer_;
   std::set<std::string, std::less<>> last_live_;
-  bool any_layer2_ = false;  // the configuration has an L2Advertisement
   bool stopped_ = false;
   bool released_ = false;
 };
