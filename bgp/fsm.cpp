@@ -54,6 +54,8 @@ std::string_view to_string(Reason reason) {
       return "reconnect";
     case Reason::kAccepted:
       return "accepted";
+    case Reason::kBfdDown:
+      return "bfd-down";
     case Reason::kCollisionResolved:
       return "collision-resolved";
   }
@@ -194,15 +196,19 @@ void Fsm::on(const event::Stop& stop, TimePoint) {
   if (state_ == State::kOpenSent || state_ == State::kOpenConfirm ||
       state_ == State::kEstablished) {
     Notification n = notification(static_cast<std::uint8_t>(ErrorCode::kCease), stop.subcode);
-    if (!stop.message.empty()) n.shutdown_message = stop.message;
+    // RFC 9003 §2: a shutdown communication goes with Administrative Shutdown or Reset only.
+    const bool communication = stop.subcode == cease::kAdministrativeShutdown ||
+                               stop.subcode == cease::kAdministrativeReset;
+    if (communication && !stop.message.empty()) n.shutdown_message = stop.message;
     send(std::move(n));
   }
   if (state_ != State::kIdle) actions_.push_back(action::Disconnect{});
   stop_all_timers();
-  if (state_ == State::kEstablished) actions_.push_back(action::Down{Reason::kStop});
+  const Reason reason = stop.subcode == cease::kBfdDown ? Reason::kBfdDown : Reason::kStop;
+  if (state_ == State::kEstablished) actions_.push_back(action::Down{reason});
   established_since_.reset();
   peer_open_.reset();
-  move(State::kIdle, Reason::kStop, stop.message);
+  move(State::kIdle, reason, stop.message);
 }
 
 void Fsm::on(const event::Connected&, TimePoint) {

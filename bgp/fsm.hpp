@@ -82,6 +82,7 @@ enum class Reason {
   kReconnect,
   kAccepted,           // the peer's connection was accepted
   kCollisionResolved,  // RFC 4271 §6.8: the peer's connection replaced ours
+  kBfdDown,            // stopped because the peer's BFD session went down (RFC 9384)
 };
 std::string_view to_string(Reason reason);
 
@@ -90,7 +91,9 @@ namespace event {
 struct Start {};
 struct Stop {
   std::uint8_t subcode = cease::kAdministrativeShutdown;
-  std::string message;  // RFC 9003 shutdown communication
+  // RFC 9003 shutdown communication, sent with subcodes 2 and 4 only; for the others it is the
+  // transition's detail (the log) and the NOTIFICATION carries no data.
+  std::string message;
 };
 struct Connected {};  // our outgoing TCP connection is up
 // The peer opened a TCP connection to us. The driver holds it as the incoming connection

@@ -61,6 +61,8 @@ struct PeerStatus {
   std::optional<Clock::time_point> established_since;
   // How many times the session changed state, by the reason of the change.
   std::map<Reason, std::uint64_t> transitions;
+  // Set while the peer's BFD gate is closed (Speaker::close_gate): why.
+  std::optional<std::string> gate_closed;
 };
 
 }  // namespace vipd::bgp

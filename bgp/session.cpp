@@ -37,8 +37,8 @@ Session::~Session() {
 
 void Session::start() { dispatch(event::Start{}); }
 
-void Session::stop(std::string message) {
-  dispatch(event::Stop{cease::kAdministrativeShutdown, std::move(message)});
+void Session::stop(std::string message, std::uint8_t subcode) {
+  dispatch(event::Stop{subcode, std::move(message)});
 }
 
 bool Session::send(std::vector<std::uint8_t> bytes) {

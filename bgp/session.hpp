@@ -48,7 +48,9 @@ class Session {
   Session& operator=(const Session&) = delete;
 
   void start();
-  void stop(std::string message);  // Cease / Administrative Shutdown with this communication
+  // Cease with `subcode`; Administrative Shutdown carries `message` as its RFC 9003
+  // communication. The session stays Idle until start().
+  void stop(std::string message, std::uint8_t subcode = cease::kAdministrativeShutdown);
 
   // A connection the peer opened to us (the speaker's listener found this session by the
   // remote address). The FSM decides what becomes of it: taken as the session's connection,

@@ -156,7 +156,7 @@ void Speaker::add_peer(PeerConfig config) {
       std::make_unique<Session>(executor_, clock_, peer->config.session, std::move(callbacks));
   set_listener_keys(peer->config, true);
   peers_[address] = std::move(peer);
-  raw->session->start();
+  if (!closed_gates_.contains(address)) raw->session->start();
 }
 
 void Speaker::remove_peer(const std::string& address, const std::string& message) {
@@ -248,7 +248,21 @@ void Speaker::set_drain(bool drain) {
   }
 }
 
+void Speaker::close_gate(const std::string& address, const std::string& why) {
+  const auto [it, fresh] = closed_gates_.try_emplace(address, why);
+  if (!fresh) return;
+  if (const auto p = peers_.find(address); p != peers_.end()) {
+    p->second->session->stop(why, cease::kBfdDown);
+  }
+}
+
+void Speaker::open_gate(const std::string& address) {
+  if (closed_gates_.erase(address) == 0 || stopped_) return;
+  if (const auto p = peers_.find(address); p != peers_.end()) p->second->session->start();
+}
+
 void Speaker::stop_all(const std::string& message) {
+  stopped_ = true;
   for (auto& l : listeners_) {
     boost::system::error_code ec;
     l->close(ec);
@@ -278,6 +292,8 @@ std::vector<PeerStatus> Speaker::status() const {
     s.messages_received = peer->session->messages_received();
     if (s.state == State::kEstablished) s.established_since = peer->established_since;
     s.transitions = peer->transitions;
+    if (const auto g = closed_gates_.find(address); g != closed_gates_.end())
+      s.gate_closed = g->second;
     out.push_back(s);
   }
   return out;

@@ -43,7 +43,16 @@ class Speaker {
   // The routes one peer announces, from now on instead of the common set. Unknown peer: no-op.
   void set_peer_routes(const std::string& address, RouteSet routes);
   void set_drain(bool drain);  // RFC 8326: re-announce everything with GRACEFUL_SHUTDOWN
-  void stop_all(const std::string& message);  // also closes the listeners
+  // The BFD gate of the peer at `address` (RFC 9384; RFC 5882 §4.2: BFD Down takes the BGP
+  // session down, and it does not come back while BFD is down). Closing it stops the session at
+  // once with Cease / BFD Down (subcode 10) and keeps it Idle, refusing the peer's connections;
+  // opening it starts the session again. Gates are kept by address whether or not the peer
+  // exists: close one before add_peer() and that peer never connects until it opens.
+  // `why` is the transition's detail in the log and in status().
+  void close_gate(const std::string& address, const std::string& why);
+  void open_gate(const std::string& address);
+  // Also closes the listeners; no gate opened later starts a session again.
+  void stop_all(const std::string& message);
 
   // Accepts the peers' connections on `endpoint` (one listener per call; an IPv6 one takes
   // only IPv6). A connection from an address that is no peer is closed at once; one from a
@@ -94,9 +103,11 @@ class Speaker {
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   PeerMap peers_;
   std::list<Retiring> retiring_;
+  std::map<std::string, std::string> closed_gates_;  // peer address -> why
   RouteSet routes_;
   AttributeInterner interner_;
   bool drain_ = false;
+  bool stopped_ = false;  // stop_all() was called
 };
 
 }  // namespace vipd::bgp

@@ -299,6 +299,89 @@ TEST_F(SpeakerTest, ReAddingAnUnchangedPeerKeepsItsSession) {
   EXPECT_EQ(status().transitions.at(Reason::kStop), 1u);
 }
 
+// RFC 9384 / RFC 5882 §4.2: the BFD gate.
+TEST_F(SpeakerTest, AClosedGateTakesTheSessionDownWithCeaseBfdDownAndKeepsItIdle) {
+  speaker_.set_routes(routes());
+  speaker_.add_peer(config());
+  RouterConnection* c = establish(30);
+  ASSERT_NE(c, nullptr);
+  const std::string address = router_.address().to_string();
+
+  speaker_.close_gate(address, "BFD down: control detection time expired");
+  ASSERT_TRUE(run_until(io_, [&] { return c->closed(); }));
+  const auto cease = c->all<Notification>();
+  ASSERT_EQ(cease.size(), 1u);
+  EXPECT_EQ(cease[0].code, 6);
+  EXPECT_EQ(cease[0].subcode, 10);  // BFD Down
+  EXPECT_TRUE(cease[0].data.empty()) << "no RFC 9003 communication with subcode 10";
+  PeerStatus s = status();
+  EXPECT_EQ(s.state, State::kIdle);
+  EXPECT_EQ(s.transitions.at(Reason::kBfdDown), 1u);
+  EXPECT_EQ(s.gate_closed, "BFD down: control detection time expired");
+  speaker_.close_gate(address, "again");  // already closed: nothing changes
+  EXPECT_EQ(status().gate_closed, "BFD down: control detection time expired");
+
+  // Idle for as long as the gate is closed: no reconnection, whatever the timers do.
+  for (int i = 0; i < 10; ++i) {
+    clock_.advance(30s);
+    settle(io_);
+  }
+  EXPECT_EQ(router_.accepted().size(), 1u);
+  EXPECT_EQ(status().state, State::kIdle);
+
+  // Open again: a new session and the full table.
+  speaker_.open_gate(address);
+  RouterConnection* second = wait_for_connection(1);
+  ASSERT_NE(second, nullptr);
+  complete(*second, 30);
+  EXPECT_EQ(sorted(announced(second->all<Update>())),
+            sorted({prefix("203.0.113.10/32"), prefix("203.0.113.11/32"), prefix("203.0.113.12/32"),
+                    prefix("2001:db8:1::/48")}));
+  s = status();
+  EXPECT_EQ(s.state, State::kEstablished);
+  EXPECT_FALSE(s.gate_closed.has_value());
+}
+
+TEST_F(SpeakerTest, APeerAddedBehindAClosedGateDoesNotConnectUntilItOpens) {
+  const std::string address = router_.address().to_string();
+  speaker_.close_gate(address, "BFD not up yet");
+  speaker_.add_peer(config());
+  for (int i = 0; i < 5; ++i) {
+    clock_.advance(30s);
+    settle(io_);
+  }
+  EXPECT_TRUE(router_.accepted().empty());
+  EXPECT_EQ(status().state, State::kIdle);
+  EXPECT_EQ(status().gate_closed, "BFD not up yet");
+
+  // A changed setting restarts the session object, not the gate.
+  PeerConfig changed = config();
+  changed.session.fsm.hold_time = 60;
+  speaker_.add_peer(changed);
+  settle(io_);
+  EXPECT_TRUE(router_.accepted().empty());
+
+  speaker_.open_gate(address);
+  RouterConnection* c = wait_for_connection(0);
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c->all<Open>().front().hold_time, 60);
+}
+
+TEST_F(SpeakerTest, NoGateRestartsASessionAfterStopAll) {
+  speaker_.add_peer(config());
+  RouterConnection* c = establish(30);
+  ASSERT_NE(c, nullptr);
+  const std::string address = router_.address().to_string();
+  speaker_.close_gate(address, "BFD down");
+  speaker_.stop_all("shutting down");
+  speaker_.open_gate(address);
+  ASSERT_TRUE(run_until(io_, [&] { return c->closed(); }));
+  clock_.advance(30s);
+  settle(io_);
+  EXPECT_EQ(router_.accepted().size(), 1u);
+  EXPECT_EQ(status().state, State::kIdle);
+}
+
 class CollisionTest : public SpeakerTest {
  protected:
   void SetUp() override {
@@ -395,6 +478,19 @@ TEST_F(CollisionTest, ASilentSecondConnectionIsClosedAfterThirtySeconds) {
   EXPECT_TRUE(theirs->messages().empty());
   EXPECT_FALSE(ours->closed());
   EXPECT_EQ(status().state, State::kOpenSent);
+}
+
+TEST_F(CollisionTest, APeerBehindAClosedGateIsRefused) {
+  ASSERT_NE(wait_for_connection(0), nullptr);
+  speaker_.close_gate(router_.address().to_string(), "BFD down");
+  auto theirs = router_.connect(listener_);
+  theirs->send(router_open(kHigherId, 90));
+  ASSERT_TRUE(run_until(io_, [&] { return theirs->closed(); }));
+  const auto refused = theirs->all<Notification>();
+  ASSERT_EQ(refused.size(), 1u);
+  EXPECT_EQ(refused[0].code, 6);
+  EXPECT_EQ(refused[0].subcode, 5);  // Connection Rejected
+  EXPECT_EQ(status().state, State::kIdle);
 }
 
 TEST_F(CollisionTest, AConnectionFromAStrangerIsClosed) {
