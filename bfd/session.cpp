@@ -197,6 +197,7 @@ Result<Output> Session::on_packet(const ControlPacket& p, TimePoint now) {
   // RFC 5880 §6.8.6, after the checks decode() made.
   remote_discr_ = p.my_discriminator;
   remote_state_ = p.state;
+  remote_diag_ = p.diag;
   remote_demand_ = p.demand;
   remote_min_rx_ = Interval(p.required_min_rx_us);
   remote_desired_tx_ = Interval(p.desired_min_tx_us);

@@ -91,6 +91,8 @@ class Session {
   std::uint32_t local_discriminator() const { return config_.local_discriminator; }
   std::uint32_t remote_discriminator() const { return remote_discr_; }  // 0: not learnt yet
   State remote_state() const { return remote_state_; }
+  // The Diag of the peer's last packet: why the peer says its session last changed.
+  Diag remote_diag() const { return remote_diag_; }
   Interval remote_min_rx() const { return remote_min_rx_; }
   // bfd.DesiredMinTxInterval as sent: the configured one while Up, at least 1 s otherwise.
   Interval desired_min_tx() const { return desired_tx_; }
@@ -134,6 +136,7 @@ class Session {
   // Learnt from the peer's last packet.
   std::uint32_t remote_discr_ = 0;
   State remote_state_ = State::kDown;
+  Diag remote_diag_ = Diag::kNone;
   bool remote_demand_ = false;  // bfd.RemoteDemandMode
   Interval remote_min_rx_{1};   // RFC 5880 §6.8.1: initialised to 1
   Interval remote_desired_tx_{0};

@@ -16,8 +16,10 @@ namespace vipd::bfd {
 using asio::ip::udp;
 
 struct BfdService::Receiver {
-  Receiver(asio::any_io_executor executor, Family f) : family(f), socket(std::move(executor)) {}
+  Receiver(asio::any_io_executor executor, Family f, bool m)
+      : family(f), multihop(m), socket(std::move(executor)) {}
   Family family;
+  bool multihop;  // the RFC 5883 port: only multihop sessions match what arrives here
   udp::socket socket;
 };
 
@@ -26,7 +28,9 @@ struct BfdService::Entry {
       : socket(std::move(executor)), session(std::move(s)) {}
   IpAddress peer;
   std::optional<IpAddress> local;
-  udp::socket socket;  // this session's own source port (RFC 5881 §4)
+  bool multihop = false;
+  std::uint8_t minimum_ttl = kSingleHopTtl;  // multihop only (single hop: exactly 255)
+  udp::socket socket;                        // this session's own source port (RFC 5881 §4)
   udp::endpoint destination;
   Session session;
   std::unique_ptr<Timer> timer;
@@ -76,17 +80,19 @@ Result<void> BfdService::start() {
   if (!receivers_.empty()) return failure(Errc::kConflict, "BFD service already started");
   for (const auto family : {Family::kV4, Family::kV6}) {
     if (!(family == Family::kV4 ? options_.ipv4 : options_.ipv6)) continue;
-    if (auto r = open_receiver(family); !r) {
-      receivers_.clear();
-      return r;
+    for (const bool multihop : {false, true}) {
+      if (auto r = open_receiver(family, multihop); !r) {
+        receivers_.clear();
+        return r;
+      }
     }
   }
   for (auto& r : receivers_) wait_readable(r);
   return success();
 }
 
-Result<void> BfdService::open_receiver(Family family) {
-  auto receiver = std::make_shared<Receiver>(executor_, family);
+Result<void> BfdService::open_receiver(Family family, bool multihop) {
+  auto receiver = std::make_shared<Receiver>(executor_, family, multihop);
   auto& s = receiver->socket;
   boost::system::error_code ec;
   s.open(protocol(family), ec);
@@ -100,9 +106,12 @@ Result<void> BfdService::open_receiver(Family family) {
     VIPD_TRY(set_int_option(s, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1, "IPV6_RECVHOPLIMIT"));
     VIPD_TRY(set_int_option(s, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1, "IPV6_RECVPKTINFO"));
   }
-  s.bind(endpoint(IpAddress::zero(family), options_.port), ec);
+  // RFC 5881 §4: single hop on 3784; RFC 5883 §5: multihop on 4784.
+  const std::uint16_t port = multihop ? options_.multihop_port : options_.port;
+  s.bind(endpoint(IpAddress::zero(family), port), ec);
   if (ec) {
-    return io_error(fmt::format("BFD: cannot bind {} port {}", to_string(family), options_.port),
+    return io_error(fmt::format("BFD: cannot bind {} {} port {}", to_string(family),
+                                multihop ? "multihop" : "single-hop", port),
                     ec);
   }
   s.non_blocking(true, ec);
@@ -112,9 +121,17 @@ Result<void> BfdService::open_receiver(Family family) {
 }
 
 std::optional<std::uint16_t> BfdService::port(Family family) const {
+  return bound_port(family, false);
+}
+
+std::optional<std::uint16_t> BfdService::multihop_port(Family family) const {
+  return bound_port(family, true);
+}
+
+std::optional<std::uint16_t> BfdService::bound_port(Family family, bool multihop) const {
   for (const auto& r : receivers_) {
     boost::system::error_code ec;
-    if (r->family == family) {
+    if (r->family == family && r->multihop == multihop) {
       const auto local = r->socket.local_endpoint(ec);
       if (!ec) return local.port();
     }
@@ -145,23 +162,35 @@ void BfdService::read_all(Receiver& receiver) {
       continue;
     }
     on_datagram(std::span<const std::uint8_t>(buffer.data(), d->size), *d->source,
-                d->destination.value_or(IpAddress::zero(d->source->family())), d->ttl);
+                d->destination.value_or(IpAddress::zero(d->source->family())), d->ttl,
+                receiver.multihop);
   }
 }
 
 void BfdService::on_datagram(std::span<const std::uint8_t> bytes, const IpAddress& source,
-                             const IpAddress& destination, int ttl) {
+                             const IpAddress& destination, int ttl, bool multihop) {
   const auto packet = decode(bytes);
   if (!packet) {
     ++counters_.malformed;
     return;
   }
-  Entry* entry = find(packet.value(), source, destination);
-  // RFC 5881 §5: without authentication, a single-hop packet not received with TTL / hop
-  // limit 255 has crossed a router (or was forged off-link) and is discarded (GTSM, RFC 5082).
-  if (ttl != kSingleHopTtl) {
+  Entry* entry = find(packet.value(), source, destination, multihop);
+  if (!multihop) {
+    // RFC 5881 §5: without authentication, a single-hop packet not received with TTL / hop
+    // limit 255 has crossed a router (or was forged off-link) and is discarded (GTSM, RFC
+    // 5082).
+    if (ttl != kSingleHopTtl) {
+      ++counters_.bad_ttl;
+      if (entry != nullptr) ++entry->dropped;
+      return;
+    }
+  } else if (entry != nullptr && ttl < entry->minimum_ttl) {
+    // RFC 5883 §3: TTL 255 cannot be required across hops. The session's minimum (FRR's
+    // minimum-ttl, which MetalLB's minimumTtl sets: "the minimum expected TTL for an incoming
+    // BFD control packet") bounds how many routers a packet may have crossed; the rest were
+    // sent from farther away, or forged.
     ++counters_.bad_ttl;
-    if (entry != nullptr) ++entry->dropped;
+    ++entry->dropped;
     return;
   }
   if (entry == nullptr) {
@@ -178,23 +207,30 @@ void BfdService::on_datagram(std::span<const std::uint8_t> bytes, const IpAddres
 }
 
 BfdService::Entry* BfdService::find(const ControlPacket& packet, const IpAddress& source,
-                                    const IpAddress& destination) {
-  // RFC 5880 §6.8.6: a nonzero Your Discriminator selects the session. vipd also wants the
-  // source to be that session's peer: a discriminator guessed from elsewhere selects nothing.
+                                    const IpAddress& destination, bool multihop) {
+  // A datagram only ever reaches a session of the mode of the port it arrived on: 3784 is
+  // single hop (RFC 5881 §4), 4784 multihop (RFC 5883 §5, "to aid in the demultiplexing").
+  // RFC 5880 §6.8.6 and RFC 5883 §3: a nonzero Your Discriminator selects the session. vipd
+  // also wants the source to be that session's peer: a discriminator guessed from elsewhere
+  // selects nothing.
   if (packet.your_discriminator != 0) {
     const auto it = by_discriminator_.find(packet.your_discriminator);
-    if (it == by_discriminator_.end() || it->second->peer != source) return nullptr;
+    if (it == by_discriminator_.end() || it->second->peer != source ||
+        it->second->multihop != multihop) {
+      return nullptr;
+    }
     return it->second;
   }
-  // Your Discriminator 0 (a peer that has not learnt ours yet): source and destination.
+  // Your Discriminator 0 (a peer that has not learnt ours yet): source and destination (RFC
+  // 5883 §4.1: the source/destination address pair; one session per peer address here).
   const auto it = sessions_.find(source);
-  if (it == sessions_.end()) return nullptr;
+  if (it == sessions_.end() || it->second->multihop != multihop) return nullptr;
   if (it->second->local && *it->second->local != destination) return nullptr;
   return it->second.get();
 }
 
 Result<void> BfdService::add_session(const IpAddress& peer, std::optional<IpAddress> local,
-                                     SessionConfig config, std::uint16_t peer_port) {
+                                     SessionConfig config, SessionOptions options) {
   if (sessions_.contains(peer)) {
     return failure(Errc::kAlreadyExists, "BFD session to " + peer.to_string() + " exists");
   }
@@ -216,12 +252,18 @@ Result<void> BfdService::add_session(const IpAddress& peer, std::optional<IpAddr
   auto entry = std::make_unique<Entry>(executor_, std::move(session).value());
   entry->peer = peer;
   entry->local = local;
-  entry->destination = endpoint(peer, peer_port);
+  entry->multihop = options.multihop;
+  if (options.multihop) entry->minimum_ttl = options.minimum_ttl;
+  // RFC 5881 §4: to 3784; RFC 5883 §5: multihop to 4784.
+  entry->destination =
+      endpoint(peer, options.peer_port.value_or(options.multihop ? kMultiHopPort : kSingleHopPort));
   auto& s = entry->socket;
   boost::system::error_code ec;
   s.open(protocol(peer.family()), ec);
   if (ec) return io_error("BFD socket", ec);
-  // RFC 5881 §5: sent with TTL / hop limit 255.
+  // RFC 5881 §5: sent with TTL / hop limit 255. RFC 5883 §5 keeps RFC 5881's encapsulation
+  // and names no TTL: multihop packets leave with 255 too, so the peer's minimum TTL counts
+  // the routers crossed (FRR sends 255 in both modes).
   if (peer.is_v4()) {
     VIPD_TRY(set_int_option(s, IPPROTO_IP, IP_TTL, kSingleHopTtl, "IP_TTL"));
   } else {
@@ -230,7 +272,8 @@ Result<void> BfdService::add_session(const IpAddress& peer, std::optional<IpAddr
   }
   s.non_blocking(true, ec);  // a full send buffer drops the packet rather than stall the loop
   if (ec) return io_error("BFD socket non-blocking", ec);
-  // RFC 5881 §4: a source port of its own for each session, in 49152-65535.
+  // RFC 5881 §4 (and RFC 5883 §5, which keeps it): a source port of its own for each
+  // session, in 49152-65535.
   std::uniform_int_distribution<int> ports(kSourcePortMin, kSourcePortMax);
   const IpAddress bind_address = local.value_or(IpAddress::zero(peer.family()));
   for (int attempt = 0;; ++attempt) {
@@ -257,6 +300,19 @@ bool BfdService::remove_session(const IpAddress& peer) {
   by_discriminator_.erase(it->second->session.local_discriminator());
   sessions_.erase(it);  // the timer's destructor cancels it; the socket closes
   return true;
+}
+
+Result<void> BfdService::reconfigure_session(const IpAddress& peer, SessionConfig config) {
+  const auto it = sessions_.find(peer);
+  if (it == sessions_.end()) {
+    return failure(Errc::kNotFound, "no BFD session to " + peer.to_string());
+  }
+  Entry& e = *it->second;
+  config.local_discriminator = e.session.config().local_discriminator;
+  config.jitter_seed = e.session.config().jitter_seed;
+  VIPD_TRY(auto output, e.session.reconfigure(config, clock_.now()));
+  apply(e, std::move(output));
+  return success();
 }
 
 bool BfdService::disable_session(const IpAddress& peer, Diag diag) {
@@ -336,9 +392,13 @@ SessionStatus BfdService::status_of(const Entry& e) const {
   SessionStatus s;
   s.peer = e.peer;
   s.local = e.local;
+  s.multihop = e.multihop;
+  s.peer_port = e.destination.port();
+  s.minimum_ttl = e.minimum_ttl;
   s.state = e.session.state();
   s.diag = e.session.local_diag();
   s.remote_state = e.session.remote_state();
+  s.remote_diag = e.session.remote_diag();
   s.local_discriminator = e.session.local_discriminator();
   s.remote_discriminator = e.session.remote_discriminator();
   s.transmit_interval = e.session.transmit_interval();

@@ -3,10 +3,13 @@
 (IPv4 and IPv6) and BIRD 2 (IPv4), in network namespaces. Each test measures and prints the
 detection times in both directions (a peer silenced with SIGSTOP), and FRR's tests also the
 AdminDown it sends on `shutdown` (diag 3) and the silence after `no peer` (diag 1).
+The multihop test runs one RFC 5883 session against FRR's bfdd across a router.
 
 Topology: "router" (192.0.2.1/24, 2001:db8::1/64) -- veth -- "node" (192.0.2.11/24,
-2001:db8::11/64). Documentation addresses only. Intervals 300 ms, Detect Mult 3 on both
-sides: a silent peer is detected 900 ms after its last packet.
+2001:db8::11/64). Multihop: "router" (192.0.2.1/24) -- "mid" (192.0.2.254/24,
+198.51.100.254/24, forwarding) -- "node" (198.51.100.11/24), so each side receives the
+other's packets with TTL 254. Documentation addresses only. Intervals 300 ms, Detect Mult 3
+on both sides: a silent peer is detected 900 ms after its last packet.
 """
 import json
 import os
@@ -272,7 +275,119 @@ protocol bfd {{
     assert probe.session()["packets_dropped"] == 0
 
 
-TESTS = [test_frr_bfdd_ipv4, test_frr_bfdd_ipv6, test_bird_ipv4]
+MH_ROUTER_V4, MH_MID_ROUTER_V4 = "192.0.2.1", "192.0.2.254"
+MH_NODE_V4, MH_MID_NODE_V4 = "198.51.100.11", "198.51.100.254"
+
+
+def multihop_topology(lab):
+    """router -- mid -- node: one router between the BFD peers (TTL 255 arrives as 254)."""
+    lab.add_ns("router")
+    lab.add_ns("mid")
+    lab.add_ns("node")
+    lab.link("router", "r0", "mid", "m0")
+    lab.link("mid", "m1", "node", "n1")
+    lab.addr("router", "r0", f"{MH_ROUTER_V4}/24")
+    lab.addr("mid", "m0", f"{MH_MID_ROUTER_V4}/24")
+    lab.addr("mid", "m1", f"{MH_MID_NODE_V4}/24")
+    lab.addr("node", "n1", f"{MH_NODE_V4}/24")
+    lab.exec("mid", "sysctl", "-qw", "net.ipv4.ip_forward=1")
+    lab.exec("router", "ip", "route", "add", "198.51.100.0/24", "via", MH_MID_ROUTER_V4)
+    lab.exec("node", "ip", "route", "add", "192.0.2.0/24", "via", MH_MID_NODE_V4)
+
+
+def frr_multihop_conf(peer, local, minimum_ttl):
+    return "\n".join([
+        "frr defaults traditional", "hostname router", "log stdout informational", "!", "bfd",
+        f" peer {peer} multihop local-address {local}", "  receive-interval 300",
+        "  transmit-interval 300", "  detect-multiplier 3", f"  minimum-ttl {minimum_ttl}",
+        " exit", "exit", "!", ""])
+
+
+def multihop_probe_args(minimum_ttl):
+    return ["--local", MH_NODE_V4, "--peer", MH_ROUTER_V4, "--multihop", "--minimum-ttl",
+            str(minimum_ttl), "--tx-ms", "300", "--rx-ms", "300", "--mult", "3"]
+
+
+def test_frr_bfdd_ipv4_multihop(lab, binary):
+    """RFC 5883 against `peer ... multihop local-address ...` with minimum-ttl 254 on both
+    sides, one router between: Up, each side detects the other's silence, and a probe whose
+    minimum TTL is 255 drops every packet FRR sends (they arrive with TTL 254)."""
+    multihop_topology(lab)
+    frr = FrrBfd(lab, "router", frr_multihop_conf(MH_NODE_V4, MH_ROUTER_V4, 254))
+    probe = Probe(lab, "node", binary, multihop_probe_args(254))
+    wait_for("probe Up", lambda: probe.state() == "Up", 20)
+    wait_for("FRR peer up", lambda: frr.status(MH_NODE_V4) == "up", 20)
+    wait_for("intervals negotiated", lambda: probe.session()["detection_time_ms"] == 900, 10)
+    p = frr.peer(MH_NODE_V4)
+    s = probe.session()
+    print(f"  FRR's view of the peer: multihop={p.get('multihop')} "
+          f"minimum-ttl={p.get('minimum-ttl')} local={p.get('local')}", flush=True)
+    assert p.get("multihop") is True and p.get("local") == MH_ROUTER_V4, p
+    assert p.get("minimum-ttl") == 254, p  # the bfdd.conf line took effect
+    assert p["remote-id"] == s["local_discriminator"], (p, s)
+    assert p["id"] == s["remote_discriminator"], (p, s)
+    assert p["remote-receive-interval"] == 300 and p["remote-transmit-interval"] == 300, p
+    assert s["multihop"] is True and s["peer_port"] == 4784 and s["minimum_ttl"] == 254, s
+    assert s["packets_dropped"] == 0 and 49152 <= s["source_port"] <= 65535, s
+    with open(probe.status_path) as f:
+        counters = json.load(f)
+    assert counters["bad_ttl"] == 0 and counters["no_session"] == 0, counters
+    # 254 is also FRR's default: a change shows that FRR 8.4 reads minimum-ttl in the peer
+    # node, so the 254 above is the configured value doing its work (our 255 arrives as 254).
+    peer_cmd = f"peer {MH_NODE_V4} multihop local-address {MH_ROUTER_V4}"
+    frr.vtysh("configure terminal", "bfd", peer_cmd, "minimum-ttl 253")
+    wait_for("FRR minimum-ttl 253", lambda: frr.peer(MH_NODE_V4).get("minimum-ttl") == 253, 10)
+    frr.vtysh("configure terminal", "bfd", peer_cmd, "minimum-ttl 254")
+    wait_for("FRR minimum-ttl 254", lambda: frr.peer(MH_NODE_V4).get("minimum-ttl") == 254, 10)
+    assert frr.status(MH_NODE_V4) == "up"
+
+    # 1. The probe goes silent (SIGSTOP): FRR detects it.
+    os.kill(probe.process.pid, signal.SIGSTOP)
+    stopped = time.monotonic()
+    down = poll_until(lambda: frr.status(MH_NODE_V4) != "up", DETECT_DEADLINE + 1)
+    frr_detect = down - stopped
+    p = frr.peer(MH_NODE_V4)
+    print(f"  multihop: FRR detected the silent probe after {frr_detect * 1000:.0f} ms "
+          f"(diagnostic: {p.get('diagnostic')})", flush=True)
+    assert p.get("diagnostic") == "control detection time expired", p
+    assert frr_detect <= DETECT_DEADLINE, frr_detect
+    os.kill(probe.process.pid, signal.SIGCONT)
+    wait_for("FRR peer up again", lambda: frr.status(MH_NODE_V4) == "up", 20)
+    wait_for("probe Up again", lambda: probe.state() == "Up", 20)
+
+    # 2. FRR's bfdd goes silent: the probe detects it with diag 1.
+    wait_for("intervals negotiated again", lambda: probe.session()["detection_time_ms"] == 900, 10)
+    after = len(probe.events())
+    os.kill(frr.bfdd.pid, signal.SIGSTOP)
+    stopped = time.monotonic()
+    e = probe.wait_event("probe Down", lambda e: e["to"] == "Down", after, DETECT_DEADLINE + 1)
+    probe_detect = e["t"] - stopped
+    print(f"  multihop: the probe detected the silent bfdd after {probe_detect * 1000:.0f} ms "
+          f"(diag {e['diag']})", flush=True)
+    assert e["diag"] == 1, e
+    assert probe_detect <= DETECT + 0.35, probe_detect
+    os.kill(frr.bfdd.pid, signal.SIGCONT)
+    wait_for("probe Up after bfdd resumed", lambda: probe.state() == "Up", 20)
+    assert probe.session()["packets_dropped"] == 0
+
+    # 3. The same probe with minimum TTL 255: FRR's packets cross one router and arrive with
+    # 254, so each is counted and dropped and the session never comes Up.
+    lab.stop(probe.process)
+    strict = Probe(lab, "node", binary, multihop_probe_args(255), name="strict")
+    # (FRR's first packets may still carry the old probe's discriminator: no_session.)
+    wait_for("FRR packets dropped for their TTL",
+             lambda: strict.session()["packets_dropped"] >= 3, 20)
+    with open(strict.status_path) as f:
+        counters = json.load(f)
+    s = strict.session()
+    print(f"  multihop, minimum TTL 255: {counters['bad_ttl']} packets from FRR dropped for "
+          f"their TTL, state {s['state']}", flush=True)
+    assert counters["bad_ttl"] >= 3, counters
+    assert s["packets_received"] == 0 and s["state"] == "Down", s
+    assert strict.events() == [], strict.events()  # never left Down
+
+
+TESTS = [test_frr_bfdd_ipv4, test_frr_bfdd_ipv6, test_bird_ipv4, test_frr_bfdd_ipv4_multihop]
 
 if __name__ == "__main__":
     sys.exit(run_tests(TESTS, sys.argv[1:]))

@@ -1,7 +1,9 @@
 // vipd-bfd-probe: a test driver (not the daemon) that runs vipd's BFD service with one
-// single-hop session to one peer, so it can be tested against real BFD implementations.
+// session to one peer, single hop (RFC 5881) or multihop (RFC 5883, --multihop), so it can be
+// tested against real BFD implementations.
 //
 //   vipd-bfd-probe --local 192.0.2.11 --peer 192.0.2.1 --tx-ms 300 --rx-ms 300 --mult 3
+//   vipd-bfd-probe --local 198.51.100.11 --peer 192.0.2.1 --multihop --minimum-ttl 254
 //
 // Prints one JSON object per line on stdout: {"event":"ready",...} once listening, then
 // {"event":"state","peer":...,"from":...,"to":...,"diag":N,"diag_name":...,"t":SECONDS} on
@@ -15,6 +17,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <optional>
 
 #include "bfd/transport.hpp"
 #include "common/asio.hpp"
@@ -46,6 +49,9 @@ void write_status(const std::string& file, const BfdService& service) {
   for (const auto& s : service.status()) {
     sessions.push_back(
         {{"peer", s.peer.to_string()},
+         {"multihop", s.multihop},
+         {"peer_port", s.peer_port},
+         {"minimum_ttl", s.minimum_ttl},
          {"state", std::string(to_string(s.state))},
          {"diag", static_cast<int>(s.diag)},
          {"remote_state", std::string(to_string(s.remote_state))},
@@ -78,8 +84,11 @@ int main(int argc, char** argv) {
   std::uint32_t rx_ms = 300;
   unsigned mult = 3;
   std::uint16_t port = kSingleHopPort;
-  std::uint16_t peer_port = kSingleHopPort;
+  std::uint16_t multihop_port = kMultiHopPort;
+  std::optional<std::uint16_t> peer_port;
   bool passive = false;
+  bool multihop = false;
+  unsigned minimum_ttl = kDefaultMinimumTtl;
   std::string status_file;
   std::string log_level = "info";
   CLI::App app{"Run one BFD session with vipd's BFD service (test driver).", "vipd-bfd-probe"};
@@ -89,8 +98,16 @@ int main(int argc, char** argv) {
   app.add_option("--rx-ms", rx_ms, "Required min RX interval (ms)");
   app.add_option("--mult", mult, "Detect multiplier");
   app.add_flag("--passive", passive, "Send nothing until the peer has spoken");
-  app.add_option("--port", port, "Port to receive Control packets on (3784)");
-  app.add_option("--peer-port", peer_port, "Port the peer receives on (3784)");
+  auto* multihop_flag =
+      app.add_flag("--multihop", multihop, "RFC 5883 multihop session (to port 4784)");
+  app.add_option("--minimum-ttl", minimum_ttl,
+                 "Multihop: lowest TTL / hop limit accepted from the peer (254)")
+      ->needs(multihop_flag);
+  app.add_option("--port", port, "Port to receive single-hop Control packets on (3784)");
+  app.add_option("--multihop-port", multihop_port,
+                 "Port to receive multihop Control packets on (4784)");
+  app.add_option("--peer-port", peer_port,
+                 "Port the peer receives on (3784; 4784 with --multihop)");
   app.add_option("--status", status_file, "Write session status JSON here");
   app.add_option("--log-level", log_level, "Log level");
   CLI11_PARSE(app, argc, argv);
@@ -107,11 +124,13 @@ int main(int argc, char** argv) {
     local = parsed.value();
   }
   if (mult == 0 || mult > 255) usage_error("--mult must be 1-255");
+  if (minimum_ttl == 0 || minimum_ttl > 255) usage_error("--minimum-ttl must be 1-255");
 
   asio::io_context io;
   SteadyTimerClock clock;
   ServiceOptions options;
   options.port = port;
+  options.multihop_port = multihop_port;
   options.ipv4 = peer.value().is_v4();
   options.ipv6 = peer.value().is_v6();
   BfdService service(io.get_executor(), clock, options);
@@ -130,12 +149,16 @@ int main(int argc, char** argv) {
   config.required_min_rx = std::chrono::milliseconds(rx_ms);
   config.detect_mult = static_cast<std::uint8_t>(mult);
   config.passive = passive;
-  if (auto r = service.add_session(peer.value(), local, config, peer_port); !r) {
+  const SessionOptions session_options{.peer_port = peer_port,
+                                       .multihop = multihop,
+                                       .minimum_ttl = static_cast<std::uint8_t>(minimum_ttl)};
+  if (auto r = service.add_session(peer.value(), local, config, session_options); !r) {
     usage_error(r.error().message());
   }
   print({{"event", "ready"},
          {"peer", peer.value().to_string()},
          {"port", *service.port(peer.value().family())},
+         {"multihop_port", *service.multihop_port(peer.value().family())},
          {"source_port", service.status(peer.value())->source_port},
          {"t", monotonic_seconds(clock.now())}});
 

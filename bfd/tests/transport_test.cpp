@@ -1,6 +1,7 @@
 // Two BfdService instances over loopback sockets on the real clock (50 ms intervals): the
-// handshake over IPv4 and IPv6, detection when one side goes silent, and the reception rules
-// the service applies before a session sees a packet (RFC 5881 §5 TTL 255, malformed
+// handshake over IPv4 and IPv6, single hop and multihop, detection when one side goes silent,
+// and the reception rules the service applies before a session sees a packet (RFC 5881 §5 TTL
+// 255, the multihop minimum TTL, single-hop and multihop ports kept apart, malformed
 // datagrams, unknown discriminators), each checked against a crafted datagram.
 #include "bfd/transport.hpp"
 
@@ -48,12 +49,15 @@ struct Change {
 // Two services on one loopback address, each a session to the other.
 class BfdServicePair : public ::testing::Test {
  protected:
-  // B's Detect Mult is `b_mult`: A's detection time is b_mult x 50 ms.
-  void start(const IpAddress& address, std::uint8_t b_mult = 3) {
+  // B's Detect Mult is `b_mult`: A's detection time is b_mult x 50 ms. Multihop: both
+  // sessions are RFC 5883 sessions, A's with the minimum TTL `a_minimum_ttl`.
+  void start(const IpAddress& address, std::uint8_t b_mult = 3, bool multihop = false,
+             std::uint8_t a_minimum_ttl = kDefaultMinimumTtl) {
     address_ = address;
     b_mult_ = b_mult;
     ServiceOptions options;
     options.port = 0;
+    options.multihop_port = 0;
     options.ipv4 = address.is_v4();
     options.ipv6 = address.is_v6();
     a_ = std::make_unique<BfdService>(io_.get_executor(), clock_, options);
@@ -63,10 +67,16 @@ class BfdServicePair : public ::testing::Test {
     a_->on_state([this](const IpAddress& peer, State from, State to, Diag diag) {
       a_changes_.push_back({peer, from, to, diag, std::chrono::steady_clock::now()});
     });
-    ASSERT_TRUE(a_->add_session(address, address, fast(), *b_->port(address.family())));
+    const auto receiving_port = [&](const BfdService& s) {
+      return multihop ? s.multihop_port(address.family()) : s.port(address.family());
+    };
+    ASSERT_TRUE(a_->add_session(
+        address, address, fast(),
+        {.peer_port = receiving_port(*b_), .multihop = multihop, .minimum_ttl = a_minimum_ttl}));
     auto b_config = fast();
     b_config.detect_mult = b_mult;
-    ASSERT_TRUE(b_->add_session(address, address, b_config, *a_->port(address.family())));
+    ASSERT_TRUE(b_->add_session(address, address, b_config,
+                                {.peer_port = receiving_port(*a_), .multihop = multihop}));
   }
 
   // Both Up, and both sides running on the fast intervals (the Poll Sequence that announces
@@ -78,8 +88,10 @@ class BfdServicePair : public ::testing::Test {
            a->detection_time == b_mult_ * Interval(50ms) && b->detection_time == 150ms;
   }
 
-  // A datagram from a plain socket (not a BFD session) to A's receiving port.
-  void send_to_a(std::span<const std::uint8_t> bytes, int ttl) {
+  // A datagram from a plain socket (not a BFD session) on the test's address to A's single-hop
+  // (or multihop) receiving port on `to` (the test's address when unset).
+  void send_to_a(std::span<const std::uint8_t> bytes, int ttl, bool multihop = false,
+                 std::optional<IpAddress> to = std::nullopt) {
     udp::socket s(io_, udp::endpoint(to_asio(address_), 0));
     const int value = ttl;
     if (address_.is_v4()) {
@@ -89,8 +101,9 @@ class BfdServicePair : public ::testing::Test {
           ::setsockopt(s.native_handle(), IPPROTO_IPV6, IPV6_UNICAST_HOPS, &value, sizeof value),
           0);
     }
+    const auto port = multihop ? a_->multihop_port(address_.family()) : a_->port(address_.family());
     s.send_to(asio::buffer(bytes.data(), bytes.size()),
-              udp::endpoint(to_asio(address_), *a_->port(address_.family())));
+              udp::endpoint(to_asio(to.value_or(address_)), *port));
   }
 
   // What B would send A in Down: accepted, it takes A's session Down with diag 3.
@@ -152,6 +165,34 @@ TEST_F(BfdServicePair, ReachUpOverIpv6) {
   ASSERT_TRUE(run_until(
       io_, [&] { return up_and_fast(); }, 4s));
   EXPECT_EQ(a_->counters().bad_ttl, 0u);
+}
+
+TEST_F(BfdServicePair, ReconfiguringARunningSessionKeepsItUpAndReachesThePeer) {
+  start(kLoopback4);
+  ASSERT_TRUE(run_until(
+      io_, [&] { return up_and_fast(); }, 4s));
+  const auto before = a_->status(kLoopback4).value();
+  auto slower = fast();
+  slower.detect_mult = 5;
+  slower.required_min_rx = 80ms;
+  ASSERT_TRUE(a_->reconfigure_session(kLoopback4, slower));
+  // B learns A's multiplier: its detection time becomes 5 x 50 ms (A sends every 50 ms); A's
+  // own becomes 3 x 80 ms (B may not send faster than A now asks), after the Poll Sequence.
+  ASSERT_TRUE(run_until(
+      io_,
+      [&] {
+        return b_->status(kLoopback4)->detection_time == 250ms &&
+               a_->status(kLoopback4)->detection_time == 240ms;
+      },
+      3s));
+  const auto after = a_->status(kLoopback4).value();
+  EXPECT_EQ(after.state, State::kUp);
+  EXPECT_EQ(after.local_discriminator, before.local_discriminator);
+  EXPECT_EQ(a_changes_.size(), 2u) << "no state change";
+  EXPECT_EQ(b_->state(kLoopback4), State::kUp);
+  EXPECT_FALSE(a_->reconfigure_session(IpAddress::v4(0x7f000002), slower));
+  slower.detect_mult = 0;
+  EXPECT_FALSE(a_->reconfigure_session(kLoopback4, slower));
 }
 
 TEST_F(BfdServicePair, ASilentPeerIsDetectedDownWithDiag1AfterTheDetectionTime) {
@@ -244,27 +285,184 @@ TEST_F(BfdServicePair, AdminDownIsSignalledToThePeerAndRemovalStopsTheSession) {
   EXPECT_TRUE(a_->status().empty());
 }
 
+TEST_F(BfdServicePair, MultihopSessionsReachUpOverIpv4) {
+  start(kLoopback4, 3, true);
+  ASSERT_TRUE(run_until(
+      io_, [&] { return up_and_fast(); }, 4s));
+  const auto a = a_->status(kLoopback4).value();
+  EXPECT_TRUE(a.multihop);
+  EXPECT_EQ(a.peer_port, b_->multihop_port(Family::kV4));
+  EXPECT_EQ(a.minimum_ttl, kDefaultMinimumTtl);
+  EXPECT_GE(a.source_port, kSourcePortMin);
+  EXPECT_EQ(a.remote_discriminator, b_->status(kLoopback4)->local_discriminator);
+  EXPECT_EQ(a.packets_dropped, 0u);
+  EXPECT_EQ(a_->counters().bad_ttl, 0u);
+  EXPECT_EQ(a_->counters().no_session, 0u);
+  EXPECT_EQ(b_->counters().no_session, 0u);
+}
+
+TEST_F(BfdServicePair, MultihopSessionsReachUpOverIpv6) {
+  start(kLoopback6, 3, true);
+  ASSERT_TRUE(run_until(
+      io_, [&] { return up_and_fast(); }, 4s));
+  EXPECT_TRUE(a_->status(kLoopback6)->multihop);
+  EXPECT_TRUE(b_->status(kLoopback6)->multihop);
+  EXPECT_EQ(a_->counters().bad_ttl, 0u);
+  EXPECT_EQ(a_->counters().no_session, 0u);
+}
+
+// The minimum TTL is the lowest accepted: 199 is dropped, 200 is not (FRR's `ttl <
+// minimum-ttl` drop rule).
+class MultihopMinimumTtl : public BfdServicePair, public ::testing::WithParamInterface<bool> {};
+
+TEST_P(MultihopMinimumTtl, APacketBelowTheMinimumIsDroppedAndOneAtTheMinimumIsNot) {
+  start(GetParam() ? kLoopback6 : kLoopback4, 3, true, 200);
+  ASSERT_TRUE(run_until(
+      io_, [&] { return up_and_fast(); }, 4s));
+  const auto bytes = encode(down_from_b());
+  send_to_a(bytes, 199, true);
+  ASSERT_TRUE(run_until(
+      io_, [&] { return a_->counters().bad_ttl == 1; }, 1s));
+  EXPECT_EQ(a_->status(address_)->packets_dropped, 1u);
+  run_for(io_, 200ms);
+  EXPECT_EQ(a_->state(address_), State::kUp);
+  // The very same datagram with TTL 200 is B saying Down (RFC 5880 §6.8.6).
+  a_changes_.clear();
+  send_to_a(bytes, 200, true);
+  ASSERT_TRUE(run_until(
+      io_, [&] { return !a_changes_.empty(); }, 1s));
+  EXPECT_EQ(a_changes_[0].to, State::kDown);
+  EXPECT_EQ(a_changes_[0].diag, Diag::kNeighborSignaledSessionDown);
+  EXPECT_EQ(a_->counters().bad_ttl, 1u);
+  EXPECT_EQ(a_->status(address_)->packets_dropped, 1u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Ipv4AndIpv6, MultihopMinimumTtl, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& p) {
+                           return p.param ? "Ipv6" : "Ipv4";
+                         });
+
+// B saying Down, with and without Your Discriminator: each would take A's session Down.
+std::vector<ControlPacket> downs(const ControlPacket& down) {
+  auto zero = down;
+  zero.your_discriminator = 0;
+  return {down, zero};
+}
+
+TEST_F(BfdServicePair, APacketOnTheMultihopPortDoesNotReachASingleHopSession) {
+  start(kLoopback4);
+  ASSERT_TRUE(run_until(
+      io_, [&] { return up_and_fast(); }, 4s));
+  for (const auto& p : downs(down_from_b())) send_to_a(encode(p), 255, true);
+  ASSERT_TRUE(run_until(
+      io_, [&] { return a_->counters().no_session == 2; }, 1s));
+  run_for(io_, 200ms);
+  EXPECT_EQ(a_->state(kLoopback4), State::kUp);
+  EXPECT_EQ(a_->status(kLoopback4)->diag, Diag::kNone);
+  // The control: on the single-hop port, the same datagram takes the session Down.
+  a_changes_.clear();
+  send_to_a(encode(down_from_b()), 255, false);
+  ASSERT_TRUE(run_until(
+      io_, [&] { return !a_changes_.empty(); }, 1s));
+  EXPECT_EQ(a_changes_[0].diag, Diag::kNeighborSignaledSessionDown);
+  EXPECT_EQ(a_->counters().no_session, 2u);
+}
+
+TEST_F(BfdServicePair, APacketOnTheSingleHopPortDoesNotReachAMultihopSession) {
+  start(kLoopback6, 3, true);
+  ASSERT_TRUE(run_until(
+      io_, [&] { return up_and_fast(); }, 4s));
+  for (const auto& p : downs(down_from_b())) send_to_a(encode(p), 255, false);
+  ASSERT_TRUE(run_until(
+      io_, [&] { return a_->counters().no_session == 2; }, 1s));
+  run_for(io_, 200ms);
+  EXPECT_EQ(a_->state(kLoopback6), State::kUp);
+  EXPECT_EQ(a_->counters().bad_ttl, 0u);
+  a_changes_.clear();
+  send_to_a(encode(down_from_b()), 255, true);
+  ASSERT_TRUE(run_until(
+      io_, [&] { return !a_changes_.empty(); }, 1s));
+  EXPECT_EQ(a_changes_[0].diag, Diag::kNeighborSignaledSessionDown);
+  EXPECT_EQ(a_->counters().no_session, 2u);
+}
+
+// RFC 5883 §4.1: with Your Discriminator 0, the source/destination address pair selects the
+// session; A's session has local address 127.0.0.1, so a packet to 127.0.0.2 is not for it.
+TEST_F(BfdServicePair, AMultihopPacketWithoutYourDiscriminatorMustBeSentToTheLocalAddress) {
+  start(kLoopback4, 3, true);
+  ASSERT_TRUE(run_until(
+      io_, [&] { return up_and_fast(); }, 4s));
+  auto down = down_from_b();
+  down.your_discriminator = 0;
+  const auto bytes = encode(down);
+  send_to_a(bytes, 255, true, IpAddress::v4(0x7f000002));
+  ASSERT_TRUE(run_until(
+      io_, [&] { return a_->counters().no_session == 1; }, 1s));
+  run_for(io_, 200ms);
+  EXPECT_EQ(a_->state(kLoopback4), State::kUp);
+  a_changes_.clear();
+  send_to_a(bytes, 255, true, kLoopback4);
+  ASSERT_TRUE(run_until(
+      io_, [&] { return !a_changes_.empty(); }, 1s));
+  EXPECT_EQ(a_changes_[0].diag, Diag::kNeighborSignaledSessionDown);
+  EXPECT_EQ(a_->counters().no_session, 1u);
+}
+
 TEST(BfdService, RefusesADuplicatePeerAMixedFamilyAndABadConfiguration) {
   asio::io_context io;
   SteadyTimerClock clock;
   ServiceOptions options;
   options.port = 0;
+  options.multihop_port = 0;
   BfdService s(io.get_executor(), clock, options);
   ASSERT_TRUE(s.start());
   EXPECT_FALSE(s.start());
-  ASSERT_TRUE(s.add_session(kLoopback4, kLoopback4, fast(), 9));
-  EXPECT_EQ(s.add_session(kLoopback4, std::nullopt, fast(), 9).error().code(),
+  const SessionOptions port9{.peer_port = 9};
+  ASSERT_TRUE(s.add_session(kLoopback4, kLoopback4, fast(), port9));
+  EXPECT_EQ(s.add_session(kLoopback4, std::nullopt, fast(), port9).error().code(),
             make_error_code(Errc::kAlreadyExists));
-  EXPECT_EQ(s.add_session(kLoopback6, kLoopback4, fast(), 9).error().code(),
+  // One session per peer address, whatever its mode.
+  EXPECT_EQ(s.add_session(kLoopback4, std::nullopt, fast(), {.peer_port = 9, .multihop = true})
+                .error()
+                .code(),
+            make_error_code(Errc::kAlreadyExists));
+  EXPECT_EQ(s.add_session(kLoopback6, kLoopback4, fast(), port9).error().code(),
             make_error_code(Errc::kInvalidArgument));
   auto echo = fast();
   echo.echo_mode = true;
-  EXPECT_FALSE(s.add_session(kLoopback6, std::nullopt, echo, 9));
+  EXPECT_FALSE(s.add_session(kLoopback6, std::nullopt, echo, port9));
   auto taken = fast();
   taken.local_discriminator = s.status(kLoopback4)->local_discriminator;
-  EXPECT_EQ(s.add_session(kLoopback6, std::nullopt, taken, 9).error().code(),
+  EXPECT_EQ(s.add_session(kLoopback6, std::nullopt, taken, port9).error().code(),
             make_error_code(Errc::kAlreadyExists));
   EXPECT_EQ(s.status().size(), 1u);
+}
+
+TEST(BfdService, TheModeSetsThePeerPortAndTheTtlRule) {
+  asio::io_context io;
+  SteadyTimerClock clock;
+  ServiceOptions options;
+  options.port = 0;
+  options.multihop_port = 0;
+  BfdService s(io.get_executor(), clock, options);
+  ASSERT_TRUE(s.start());
+  ASSERT_NE(s.port(Family::kV4), s.multihop_port(Family::kV4));
+  ASSERT_NE(s.port(Family::kV6), s.multihop_port(Family::kV6));
+  // Passive: nothing is sent to the real BFD ports of this host.
+  auto passive = fast();
+  passive.passive = true;
+  ASSERT_TRUE(s.add_session(kLoopback4, std::nullopt, passive));
+  ASSERT_TRUE(s.add_session(kLoopback6, std::nullopt, passive, {.multihop = true}));
+  const auto single = s.status(kLoopback4).value();
+  EXPECT_FALSE(single.multihop);
+  EXPECT_EQ(single.peer_port, kSingleHopPort);  // RFC 5881 §4
+  EXPECT_EQ(single.minimum_ttl, 255);           // RFC 5881 §5
+  const auto multi = s.status(kLoopback6).value();
+  EXPECT_TRUE(multi.multihop);
+  EXPECT_EQ(multi.peer_port, kMultiHopPort);  // RFC 5883 §5: 4784
+  EXPECT_EQ(multi.minimum_ttl, kDefaultMinimumTtl);
+  EXPECT_GE(multi.source_port, kSourcePortMin);
+  EXPECT_EQ(multi.packets_sent, 0u);
 }
 
 }  // namespace
