@@ -113,6 +113,10 @@ inline constexpr MetricInfo kBgpUpdatesTotal{"vipd_bgp_updates_total", MetricTyp
 inline constexpr MetricInfo kBgpAnnouncedPrefixes{"vipd_bgp_announced_prefixes_total",
                                                   MetricType::kGauge,
                                                   "Prefixes currently announced to the peer"};
+// Labels: peer (the BGP peer's address); only peers with a BFD profile.
+inline constexpr MetricInfo kBfdSessionUp{
+    "vipd_bfd_session_up", MetricType::kGauge,
+    "BFD session guarding the BGP session with the peer is Up (1) or not (0)"};
 // Labels: ip (the VIP, as MetalLB labels it).
 inline constexpr MetricInfo kLayer2GratuitousSent{
     "vipd_layer2_gratuitous_sent", MetricType::kCounter,

@@ -198,6 +198,20 @@ void append_header(std::string& out, const json::value& status) {
   }
 }
 
+// "Up 300ms x3", "Down (Control Detection Time Expired)", "-" without BFD.
+std::string bfd(const json::value* b) {
+  if (!b || !b->is_object()) return "-";
+  if (const auto problem = text(*b, "problem"); problem != "-") return "not running: " + problem;
+  auto out = text(*b, "state");
+  if (out == "Up") {
+    return out + " " + text(*b, "transmit_interval_ms") + "ms x" + text(*b, "detect_multiplier");
+  }
+  if (const auto diag = text(*b, "diag"); diag != "-" && diag != "No Diagnostic") {
+    out += " (" + diag + ")";
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string render_status(const json::value& status) {
@@ -207,7 +221,7 @@ std::string render_status(const json::value& status) {
 
   append_section(out, status, "peers", "PEERS",
                  {"NAME", "ADDRESS", "ASN", "LOCAL ASN", "STATE", "UP FOR", "UPDATES SENT",
-                  "RECEIVED", "PREFIXES", "LAST ERROR"},
+                  "RECEIVED", "PREFIXES", "BFD", "LAST ERROR"},
                  [](const json::value& peer) {
                    const auto state = text(peer, "state");
                    const bool up = state == "Established" || state == "-";
@@ -221,7 +235,9 @@ std::string render_status(const json::value& status) {
                        text(peer, "updates_sent"),
                        text(peer, "messages_received"),
                        per_family(field(peer, "prefixes")),
-                       text(peer, "last_error")};
+                       bfd(field(peer, "bfd")),
+                       text(peer, "held_by_bfd") != "-" ? "held: " + text(peer, "held_by_bfd")
+                                                        : text(peer, "last_error")};
                  });
 
   append_section(out, status, "services", "SERVICES",

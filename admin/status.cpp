@@ -1,5 +1,6 @@
 #include "admin/status.hpp"
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <limits>
 
@@ -39,6 +40,28 @@ boost::json::value status_document(const DaemonStatus& in) {
     json::object transitions;
     for (const auto& [reason, count] : p.transitions) transitions[reason] = count;
     o["transitions"] = std::move(transitions);
+    if (!p.gate_closed.empty()) o["held_by_bfd"] = p.gate_closed;
+    if (p.bfd) {
+      const auto& b = *p.bfd;
+      json::object bfd{{"profile", b.profile},
+                       {"state", b.state},
+                       {"diag", b.diag},
+                       {"remote_state", b.remote_state},
+                       {"remote_diag", b.remote_diag},
+                       {"desired_min_tx_ms", b.desired_min_tx_ms},
+                       {"required_min_rx_ms", b.required_min_rx_ms},
+                       {"detect_multiplier", b.detect_multiplier},
+                       {"passive", b.passive},
+                       {"multihop", b.multihop},
+                       {"transmit_interval_ms", b.transmit_interval_ms},
+                       {"detection_time_ms", b.detection_time_ms},
+                       {"packets_sent", b.packets_sent},
+                       {"packets_received", b.packets_received},
+                       {"packets_dropped", b.packets_dropped}};
+      if (b.since_change) bfd["since_change_seconds"] = b.since_change->count();
+      if (!b.problem.empty()) bfd["problem"] = b.problem;
+      o["bfd"] = std::move(bfd);
+    }
     peers.push_back(std::move(o));
   }
   json::array announcements;
@@ -159,6 +182,12 @@ std::string metrics_text(const DaemonStatus& in) {
     prefixes.sample(peer, p.advertised_ipv4 + p.advertised_ipv6);
     for (const auto& [reason, count] : p.transitions) {
       transitions.sample({{"peer", p.address}, {"reason", reason}}, count);
+    }
+  }
+  if (std::any_of(in.peers.begin(), in.peers.end(), [](const PeerView& p) { return p.bfd; })) {
+    auto& bfd_up = e.add(metric::kBfdSessionUp);
+    for (const auto& p : in.peers) {
+      if (p.bfd) bfd_up.sample({{"peer", p.address}}, p.bfd->state == "Up" ? 1 : 0);
     }
   }
   if (!in.layer2.empty()) {

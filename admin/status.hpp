@@ -23,6 +23,27 @@
 
 namespace vipd::admin {
 
+// The BFD session guarding a BGP session (RFC 5880 state names).
+struct BfdView {
+  std::string profile;
+  std::string state;                    // "AdminDown" | "Down" | "Init" | "Up"
+  std::string diag;                     // why the last change happened (RFC 5880 §4.1 diagnostic)
+  std::string remote_state;             // what the peer last said
+  std::string remote_diag;              // and why (the Diag of its last packet)
+  std::uint64_t desired_min_tx_ms = 0;  // configured
+  std::uint64_t required_min_rx_ms = 0;
+  std::uint32_t detect_multiplier = 0;
+  bool passive = false;
+  bool multihop = false;                   // RFC 5883 (else RFC 5881 single hop)
+  std::uint64_t transmit_interval_ms = 0;  // negotiated (0 before the peer's first packet)
+  std::uint64_t detection_time_ms = 0;
+  std::uint64_t packets_sent = 0;
+  std::uint64_t packets_received = 0;
+  std::uint64_t packets_dropped = 0;
+  std::optional<std::chrono::seconds> since_change;  // none: never changed
+  std::string problem;  // why the session is not running, "" when it is
+};
+
 struct PeerView {
   std::string name;
   std::string address;  // the key: one session per peer address
@@ -37,6 +58,8 @@ struct PeerView {
   std::uint64_t messages_received = 0;
   std::optional<std::chrono::seconds> established_for;  // while Established
   std::map<std::string, std::uint64_t> transitions;     // state changes by reason
+  std::optional<BfdView> bfd;                           // with a BFD profile
+  std::string gate_closed;  // why BGP is held down (BFD not Up), "" when it is not
 };
 
 struct HealthView {

@@ -27,7 +27,9 @@ void read_bfd_settings(Reader& r, const MapReader& m, const std::string& model_k
   number(names.detect_multiplier, "detect_multiplier", b.detect_multiplier);
   number(names.echo_interval, "echo_interval", b.echo_interval_ms);
   number(names.minimum_ttl, "minimum_ttl", b.minimum_ttl);
+  record(r, key(model_key, "echo_mode"), m, names.echo_mode);
   if (auto v = m.get(names.echo_mode)) b.echo_mode = read_bool(r, *v).value_or(false);
+  record(r, key(model_key, "passive_mode"), m, names.passive_mode);
   if (auto v = m.get(names.passive_mode)) b.passive_mode = read_bool(r, *v).value_or(false);
 }
 

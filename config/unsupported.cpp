@@ -32,13 +32,16 @@ struct Refusal {
 const Peer& peer(const Config& c, std::size_t i) { return c.peers[i]; }
 
 constexpr Refusal kRefusals[] = {
-    {Mode::kAny, "bfd_profiles", "", [](const Config&, std::size_t) { return true; },
-     "BFD is not supported yet: remove the BFD profile and the peers' references to it (the BGP "
-     "hold time detects a dead peer)"},
+    {Mode::kAny, "bfd_profiles", "echo_mode",
+     [](const Config& c, std::size_t i) { return c.bfd_profiles[i].echo_mode; },
+     "BFD echo mode is not supported: set echoMode to false (asynchronous mode, with "
+     "receiveInterval and transmitInterval, detects the failure)"},
     {Mode::kAny, "peers", "bfd_profile",
-     [](const Config& c, std::size_t i) { return !peer(c, i).bfd_profile.empty(); },
-     "BFD is not supported yet: remove the peer's BFD profile (the BGP hold time detects a dead "
-     "peer)"},
+     [](const Config& c, std::size_t i) {
+       return !peer(c, i).bfd_profile.empty() && peer(c, i).ebgp_multihop;
+     },
+     "BFD toward an ebgp-multihop peer (RFC 5883 multihop BFD) is not supported yet: remove the "
+     "peer's BFD profile or ebgp-multihop"},
     {Mode::kAny, "peers", "vrf",
      [](const Config& c, std::size_t i) { return !peer(c, i).vrf.empty(); },
      "VRFs are not supported yet: remove vrf; sessions use the host's default routing table"},

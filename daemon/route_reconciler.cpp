@@ -38,8 +38,10 @@ std::vector<Note> RouteReconciler::apply(planner::Plan plan, const HostContext& 
     const std::string address = address_of(*p.peer);
     auto settings = to_peer_config(
         *p.peer, host_facts(*p.peer, host.node, host.host, host.node_addresses), host.options);
-    if (!settings) {
-      const std::string problem = settings.error().message();
+    auto bfd = settings ? to_bfd_settings(*p.peer, p.bfd, settings.value())
+                        : Result<std::optional<BfdPeerSettings>>(std::nullopt);
+    if (!settings || !bfd) {
+      const std::string problem = !settings ? settings.error().message() : bfd.error().message();
       if (problems_[address] != problem) {
         notes.push_back({Note::Level::kError, "peer " + address + ": " + problem});
         problems_[address] = problem;
@@ -51,6 +53,19 @@ std::vector<Note> RouteReconciler::apply(planner::Plan plan, const HostContext& 
     auto [it, fresh] = applied_.try_emplace(address);
     Applied& applied = it->second;
     const bool changed = fresh || !(applied.config == settings.value());
+    // BFD first: a new peer with BFD must find its gate closed.
+    if (fresh ? bfd.value().has_value() : applied.bfd != bfd.value()) {
+      if (!fresh) {
+        notes.push_back(
+            {Note::Level::kInfo,
+             "peer " + address + ": BFD " +
+                 (!bfd.value()   ? "removed"
+                  : !applied.bfd ? "profile \"" + bfd.value()->profile + "\" added"
+                                 : "profile \"" + bfd.value()->profile + "\" applied")});
+      }
+      speaker_.set_bfd(address, bfd.value());
+      applied.bfd = std::move(bfd.value());
+    }
     if (changed) {
       if (settings.value().session.fsm.router_id == 0) {
         notes.push_back(
@@ -58,10 +73,13 @@ std::vector<Note> RouteReconciler::apply(planner::Plan plan, const HostContext& 
                                       ": no IPv4 address on this host to use as the router id; set "
                                       "router-id"});
       }
-      notes.push_back({Note::Level::kInfo, "peer " + address +
-                                               (fresh ? ": added"
-                                                      : ": settings changed; restarting "
-                                                        "its session")});
+      notes.push_back({Note::Level::kInfo,
+                       "peer " + address +
+                           (fresh && applied.bfd ? ": added; BGP waits for BFD (profile \"" +
+                                                       applied.bfd->profile + "\") to be Up"
+                            : fresh ? ": added"
+                                    : ": settings changed; restarting "
+                                      "its session")});
       speaker_.add_peer(settings.value());
       applied.config = std::move(settings.value());
     }
@@ -99,6 +117,7 @@ std::vector<Note> RouteReconciler::apply(planner::Plan plan, const HostContext& 
     notes.push_back({Note::Level::kInfo,
                      "peer " + it->first + ": no longer configured for this node; closing"});
     speaker_.remove_peer(it->first, "peer removed from the configuration");
+    if (it->second.bfd) speaker_.set_bfd(it->first, std::nullopt);
     identities_.erase(it->first);
     it = applied_.erase(it);
   }

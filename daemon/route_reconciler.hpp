@@ -5,7 +5,8 @@
 //
 // Responsible for: the desired peer set (a peer is added when new, re-added when any of its
 // session settings changed — compared whole, so a new setting can never be ignored on reload —
-// removed with a Cease when no longer planned), each peer's route set (replaced only when the
+// removed with a Cease when no longer planned), each peer's BFD session (set before the peer is
+// added, changed on its own without restarting BGP), each peer's route set (replaced only when the
 // planned routes toward it changed; the speaker's Adj-RIB-Out then sends just the difference),
 // listeners for passive peers, and saying what changed (notes for the log, the decisions for
 // /status). Peer settings come from config/ through translate.hpp; host facts from host.hpp.
@@ -38,6 +39,10 @@ class SpeakerControl {
   // Adds the peer, or replaces the one with its address (its session restarts).
   virtual void add_peer(const bgp::PeerConfig& config) = 0;
   virtual void remove_peer(const std::string& address, const std::string& message) = 0;
+  // The BFD session guarding the peer at `address` (nullopt: none). Called before add_peer()
+  // for a new peer, so that a peer with BFD does not connect before BFD is Up; after
+  // remove_peer() for a peer that goes.
+  virtual void set_bfd(const std::string& address, const std::optional<BfdPeerSettings>& bfd) = 0;
   virtual void set_peer_routes(const std::string& address, bgp::RouteSet routes) = 0;
   // Accepts the peers' connections on address:port.
   virtual Result<void> listen(const IpAddress& address, std::uint16_t port) = 0;
@@ -87,6 +92,7 @@ class RouteReconciler {
  private:
   struct Applied {
     bgp::PeerConfig config;
+    std::optional<BfdPeerSettings> bfd;
     std::map<Prefix, bgp::RouteAttributes> routes;
   };
   SpeakerControl& speaker_;

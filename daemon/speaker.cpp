@@ -106,7 +106,8 @@ class NodeSpeaker {
                 Layer2Options{.node = options_.node, .namespace_ = options_.namespace_},
                 [this] { schedule_plan(); }),
         speaker_(io.get_executor(), clock),
-        control_(speaker_),
+        bfd_(io.get_executor(), clock, speaker_),
+        control_(speaker_, bfd_),
         reconciler_(control_),
         shutdown_(io, clock, options_.drain_time,
                   Shutdown::Steps{
@@ -127,6 +128,7 @@ class NodeSpeaker {
                       .stop =
                           [this](const std::string& message) {
                             speaker_.stop_all(message);
+                            bfd_.stop();
                             services_.stop();
                             slices_.stop();
                             nodes_.stop();
@@ -176,6 +178,7 @@ class NodeSpeaker {
   std::map<std::string, std::set<std::string>> slices_of_;
 
   bgp::Speaker speaker_;
+  BfdPeers bfd_;  // the BFD sessions guarding the speaker's peers
   BgpSpeakerControl control_;
   RouteReconciler reconciler_;
   std::set<std::string> announced_;  // Services this node announces to at least one peer
@@ -323,6 +326,7 @@ admin::DaemonStatus NodeSpeaker::report() const {
   for (const auto& s : speaker_.status()) {
     const auto it = identities.find(s.address);
     in.peers.push_back(peer_view(s, it == identities.end() ? nullptr : &it->second, now));
+    in.peers.back().bfd = bfd_.view(s.address);
   }
   for (const auto& d : reconciler_.decisions()) in.announcements.push_back(announcement_view(d));
   in.layer2 = layer2_.views();

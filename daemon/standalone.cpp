@@ -83,7 +83,8 @@ class Standalone {
                   schedule_plan();
                 }),
         speaker_(io.get_executor(), clock),
-        control_(speaker_),
+        bfd_(io.get_executor(), clock, speaker_),
+        control_(speaker_, bfd_),
         reconciler_(control_),
         vips_(io.get_executor(), clock, "standalone"),
         watch_timer_(clock.make_timer(io.get_executor())),
@@ -107,6 +108,7 @@ class Standalone {
                                         watch_timer_->cancel();
                                         health_.stop();
                                         speaker_.stop_all(message);
+                                        bfd_.stop();
                                       },
                                   .quiet = [this] { return speaker_.quiescent(); },
                                   .done =
@@ -150,6 +152,7 @@ class Standalone {
   StandaloneAllocation allocation_;
   health::HealthChecker health_;
   bgp::Speaker speaker_;
+  BfdPeers bfd_;  // the BFD sessions guarding the speaker's peers
   BgpSpeakerControl control_;
   RouteReconciler reconciler_;
   bool ready_ = false;
@@ -466,6 +469,7 @@ admin::DaemonStatus Standalone::report() const {
   for (const auto& s : speaker_.status()) {
     const auto it = identities.find(s.address);
     in.peers.push_back(peer_view(s, it == identities.end() ? nullptr : &it->second, now));
+    in.peers.back().bfd = bfd_.view(s.address);
   }
   for (const auto& d : reconciler_.decisions()) in.announcements.push_back(announcement_view(d));
   in.layer2 = vips_.views();

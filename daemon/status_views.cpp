@@ -25,6 +25,7 @@ admin::PeerView peer_view(const bgp::PeerStatus& s, const PeerIdentity* identity
   for (const auto& [reason, count] : s.transitions) {
     v.transitions[std::string(bgp::to_string(reason))] = count;
   }
+  if (s.gate_closed) v.gate_closed = *s.gate_closed;
   return v;
 }
 

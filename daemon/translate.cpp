@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "allocator/rules.hpp"
+#include "bfd/profile.hpp"
 
 namespace vipd::daemon {
 namespace {
@@ -165,6 +166,35 @@ Result<bgp::PeerConfig> to_peer_config(const config::Peer& peer, const HostFacts
     s.ttl = peer.is_ibgp() || peer.ebgp_multihop ? 255 : 1;
   }
   return p;
+}
+
+Result<std::optional<BfdPeerSettings>> to_bfd_settings(const config::Peer& peer,
+                                                       const config::BfdProfile* profile,
+                                                       const bgp::PeerConfig& session) {
+  if (peer.bfd_profile.empty()) return std::optional<BfdPeerSettings>{};
+  if (!profile || profile->name != peer.bfd_profile) {
+    return failure(Errc::kNotFound, "BFD profile \"" + peer.bfd_profile + "\" not found");
+  }
+  bfd::ProfileValues values;
+  values.receive_interval_ms = profile->receive_interval_ms;
+  values.transmit_interval_ms = profile->transmit_interval_ms;
+  values.detect_multiplier = profile->detect_multiplier;
+  values.echo_interval_ms = profile->echo_interval_ms;
+  values.echo_mode = profile->echo_mode;
+  values.passive_mode = profile->passive_mode;
+  values.minimum_ttl = profile->minimum_ttl;
+  auto mapped = bfd::from_profile(values);
+  if (!mapped) {
+    return failure(mapped.error().with_context("BFD profile \"" + profile->name + "\""));
+  }
+  BfdPeerSettings s;
+  s.profile = profile->name;
+  s.peer = session.session.peer_address;
+  s.local = session.session.source_address;
+  s.session = mapped.value().session;
+  s.multihop = peer.ebgp_multihop;
+  s.minimum_ttl = mapped.value().minimum_ttl;
+  return std::optional<BfdPeerSettings>{std::move(s)};
 }
 
 bgp::RouteSet to_route_set(const std::map<Prefix, bgp::RouteAttributes>& routes,

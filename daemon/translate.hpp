@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "allocator/types.hpp"
+#include "bfd/session.hpp"
 #include "bgp/peer_config.hpp"
 #include "bgp/rib_out.hpp"
 #include "common/result.hpp"
@@ -49,6 +50,24 @@ struct PeerOptions {
 // or dynamic-ASN peer: configuration validation refuses both, this is the second line).
 Result<bgp::PeerConfig> to_peer_config(const config::Peer& peer, const HostFacts& host,
                                        const PeerOptions& options);
+
+// The BFD session that guards one peer's BGP session (RFC 5882 §4.2).
+struct BfdPeerSettings {
+  std::string profile;  // the BFDProfile's name
+  IpAddress peer;
+  std::optional<IpAddress> local;  // the BGP session's source address, when it has one
+  bfd::SessionConfig session;      // discriminator and jitter seed left 0 (the service's)
+  bool multihop = false;           // RFC 5883, toward an ebgp-multihop peer
+  std::uint8_t minimum_ttl = 254;  // multihop: the lowest TTL accepted (the profile's)
+  friend bool operator==(const BfdPeerSettings&, const BfdPeerSettings&) = default;
+};
+
+// The BFD session of a peer whose configuration names a profile (`profile`: the planner's
+// lookup of that name), or nothing when it names none. Errors: a named profile that is
+// missing, or settings the BFD session refuses.
+Result<std::optional<BfdPeerSettings>> to_bfd_settings(const config::Peer& peer,
+                                                       const config::BfdProfile* profile,
+                                                       const bgp::PeerConfig& session);
 
 bgp::RouteSet to_route_set(const std::map<Prefix, bgp::RouteAttributes>& routes,
                            bgp::AttributeInterner& interner);

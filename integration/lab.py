@@ -249,9 +249,10 @@ def run_tests(tests, argv, binary_flag="--driver", remove_dirs=False):
 
 
 class Frr:
-    """FRR's zebra and bgpd in one namespace (started by hand: no systemd), queried with vtysh."""
+    """FRR's zebra and bgpd (and bfdd, given its configuration) in one namespace, started by
+    hand (no systemd), queried with vtysh."""
 
-    def __init__(self, lab, ns, bgpd_conf, name="frr"):
+    def __init__(self, lab, ns, bgpd_conf, name="frr", bfdd_conf=None):
         import pwd
         self.lab, self.ns = lab, ns
         self.dir = os.path.join(lab.dir, name)
@@ -260,6 +261,9 @@ class Frr:
             f.write("hostname zebra\nlog stdout informational\n")
         with open(os.path.join(self.dir, "bgpd.conf"), "w") as f:
             f.write(bgpd_conf)
+        if bfdd_conf is not None:
+            with open(os.path.join(self.dir, "bfdd.conf"), "w") as f:
+                f.write(bfdd_conf)
         frr = pwd.getpwnam("frr")
         for root, dirs, files in os.walk(self.dir):
             for n in [root] + [os.path.join(root, x) for x in files]:
@@ -271,16 +275,28 @@ class Frr:
                                   "-i", os.path.join(self.dir, "zebra.pid"), *common],
                              f"{name}-zebra.log")
         wait_for("zebra socket", lambda: os.path.exists(os.path.join(self.dir, "zserv.api")), 15)
+        self.bfdd = None
+        if bfdd_conf is not None:
+            self.bfdd = lab.run(ns, ["/usr/lib/frr/bfdd", "-f", os.path.join(self.dir, "bfdd.conf"),
+                                     "-i", os.path.join(self.dir, "bfdd.pid"),
+                                     "--bfdctl", os.path.join(self.dir, "bfdd.sock"), *common],
+                                f"{name}-bfdd.log")
+            wait_for("bfdd vty", lambda: os.path.exists(os.path.join(self.dir, "bfdd.vty")), 15)
         self.bgpd = lab.run(ns, ["/usr/lib/frr/bgpd", "-f", os.path.join(self.dir, "bgpd.conf"),
                                  "-i", os.path.join(self.dir, "bgpd.pid"), *common],
                             f"{name}-bgpd.log")
         wait_for("bgpd vty", lambda: os.path.exists(os.path.join(self.dir, "bgpd.vty")), 15)
 
-    def vtysh(self, command):
-        return self.lab.exec(self.ns, "vtysh", "--vty_socket", self.dir, "-c", command)
+    def vtysh(self, *commands, daemon=None):
+        """Runs vtysh commands; `daemon` ("bgpd", ...) asks that daemon alone, so a stopped
+        neighbour daemon cannot hang the call."""
+        args = ["-d", daemon] if daemon else []
+        for c in commands:
+            args += ["-c", c]
+        return self.lab.exec(self.ns, "vtysh", "--vty_socket", self.dir, *args)
 
-    def json(self, command):
-        return json.loads(self.vtysh(command + " json") or "{}")
+    def json(self, command, daemon=None):
+        return json.loads(self.vtysh(command + " json", daemon=daemon) or "{}")
 
 
 class Bird:

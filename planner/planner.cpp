@@ -163,11 +163,21 @@ class Planner {
   void choose_peers() {
     for (const auto& peer : config_.peers) {
       if (selected_by(peer.node_selectors, node_labels())) {
-        plan_.peers.push_back(PeerPlan{.peer = &peer, .internal = is_internal(peer)});
+        plan_.peers.push_back(
+            PeerPlan{.peer = &peer, .bfd = bfd_profile(peer), .internal = is_internal(peer)});
       } else {
         plan_.skipped_peers.emplace_back(peer.name, Reason::kFilteredByNodeSelector);
       }
     }
+  }
+
+  // Validation guarantees that a named profile exists; a missing one would plan no BFD.
+  const config::BfdProfile* bfd_profile(const config::Peer& peer) const {
+    if (peer.bfd_profile.empty()) return nullptr;
+    for (const auto& b : config_.bfd_profiles) {
+      if (b.name == peer.bfd_profile) return &b;
+    }
+    return nullptr;
   }
 
   void plan_service(const ServiceInfo& service) {

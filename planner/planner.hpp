@@ -110,6 +110,7 @@ struct Decision {
 
 struct PeerPlan {
   const config::Peer* peer = nullptr;             // a peer whose node selectors select this node
+  const config::BfdProfile* bfd = nullptr;        // the peer's BFD profile, if it names one
   bool internal = false;                          // iBGP: LOCAL_PREF is part of the routes
   std::map<Prefix, bgp::RouteAttributes> routes;  // normalized
   friend bool operator==(const PeerPlan&, const PeerPlan&) = default;

@@ -372,30 +372,36 @@ TEST_F(SourceTest, DeletingEveryResourceGivesTheEmptyConfiguration) {
   EXPECT_FALSE(source.stale());
 }
 
-TEST_F(SourceTest, ABfdProfileIsRefusedWithItsPosition) {
+TEST_F(SourceTest, ABfdProfileIsAppliedAndEchoModeIsRefusedWithItsPosition) {
   install_crds();
   apply_text(pool("public", {"203.0.113.0/24"}));
   apply_file(kMetallb + "/configsamples/bgppeer_with_bfdprofile.yaml");
   auto& source = start_source();
-  ASSERT_TRUE(wait([&] { return source.stale(); }));
-  EXPECT_FALSE(source.ready());
-  EXPECT_TRUE(applied_.empty());
-  EXPECT_TRUE(any_contains(source.errors(), "BFDProfile(testbfdprofile): BFD is not supported yet"))
-      << joined(source.errors());
-  EXPECT_TRUE(any_contains(source.errors(), "BGPPeer(peer).spec.bfdProfile: BFD is not supported"))
-      << joined(source.errors());
-  // Documents go by kind (pools, peers, ..., BFD profiles), so the peer's error comes first.
-  const auto event = wait_event("BGPPeer", "peer", kReasonConfigError);
-  ASSERT_TRUE(event.has_value());
-  EXPECT_EQ(event->api_version, "metallb.io/v1beta2");
-
-  kubectl_ok({"delete", "bfdprofile", "testbfdprofile", "-n", kNamespace});
-  kubectl_ok({"patch", "bgppeer", "peer", "-n", kNamespace, "--type=json", "-p",
-              R"([{"op":"remove","path":"/spec/bfdProfile"}])"});
   ASSERT_TRUE(wait([&] { return source.ready(); }));
-  EXPECT_FALSE(source.stale());
   ASSERT_EQ(applied_.size(), 1u);
-  EXPECT_EQ(applied_[0].peers.size(), 1u);
+  ASSERT_EQ(applied_[0].bfd_profiles.size(), 1u);
+  EXPECT_EQ(applied_[0].bfd_profiles[0].receive_interval_ms, 380u);
+  ASSERT_EQ(applied_[0].peers.size(), 1u);
+  EXPECT_EQ(applied_[0].peers[0].bfd_profile, "testbfdprofile");
+
+  // Echo mode is what vipd does not run: refused, the last good configuration stays.
+  kubectl_ok({"patch", "bfdprofile", "testbfdprofile", "-n", kNamespace, "--type=merge", "-p",
+              R"({"spec":{"echoMode":true}})"});
+  ASSERT_TRUE(wait([&] { return source.stale(); }));
+  EXPECT_TRUE(any_contains(source.errors(),
+                           "BFDProfile(testbfdprofile).spec.echoMode: BFD echo mode is not "
+                           "supported"))
+      << joined(source.errors());
+  const auto event = wait_event("BFDProfile", "testbfdprofile", kReasonConfigError);
+  ASSERT_TRUE(event.has_value());
+  EXPECT_EQ(event->api_version, "metallb.io/v1beta1");
+  EXPECT_EQ(applied_.size(), 1u);
+
+  kubectl_ok({"patch", "bfdprofile", "testbfdprofile", "-n", kNamespace, "--type=merge", "-p",
+              R"({"spec":{"echoMode":false}})"});
+  ASSERT_TRUE(wait([&] { return !source.stale(); }));
+  EXPECT_TRUE(source.errors().empty()) << joined(source.errors());
+  EXPECT_EQ(applied_.back().bfd_profiles.size(), 1u);
 }
 
 TEST_F(SourceTest, ABurstOfChangesGivesOneConfiguration) {

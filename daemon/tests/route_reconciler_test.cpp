@@ -38,6 +38,20 @@ class RecordingSpeaker final : public SpeakerControl {
     return success();
   }
   bgp::AttributeInterner& interner() override { return interner_; }
+  void set_bfd(const std::string& address, const std::optional<BfdPeerSettings>& bfd) override {
+    if (!bfd) {
+      calls.push_back("bfd " + address + " none");
+      return;
+    }
+    const auto ms = [](bfd::Interval i) {
+      return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(i).count());
+    };
+    calls.push_back("bfd " + address + " " + bfd->profile + " rx " +
+                    ms(bfd->session.required_min_rx) + " tx " + ms(bfd->session.desired_min_tx) +
+                    " x" + std::to_string(bfd->session.detect_mult) +
+                    (bfd->session.passive ? " passive" : "") +
+                    (bfd->local ? " from " + bfd->local->to_string() : ""));
+  }
 
   std::vector<std::string> take() { return std::exchange(calls, {}); }
 
@@ -57,6 +71,9 @@ planner::Plan plan_for(const config::Config& config, const std::vector<const cha
   planner::Plan plan;
   for (const auto& peer : config.peers) {
     planner::PeerPlan p{.peer = &peer};
+    for (const auto& b : config.bfd_profiles) {
+      if (b.name == peer.bfd_profile) p.bfd = &b;
+    }
     for (const char* r : routes) p.routes.emplace(prefix(r), bgp::RouteAttributes{});
     plan.peers.push_back(std::move(p));
   }
@@ -190,6 +207,72 @@ TEST(RouteReconciler, ProblemsAreSaidOnceAndThePeerIsSkipped) {
   EXPECT_EQ(notes[0].level, Note::Level::kError);
   EXPECT_THAT(notes[0].text, HasSubstr("dynamic ASN"));
   EXPECT_THAT(reconciler.apply(plan_for(config, {"203.0.113.10/32"}), kHost), ElementsAre());
+}
+
+TEST(RouteReconciler, BfdIsSetBeforeThePeerIsAddedAndChangesWithoutRestartingBgp) {
+  RecordingSpeaker speaker;
+  RouteReconciler reconciler(speaker);
+  const std::string peers =
+      "peers:\n- {peer-address: 192.0.2.1, peer-asn: 64500, my-asn: 64501, bfd-profile: fast, "
+      "source-address: 192.0.2.7}\n- {peer-address: 192.0.2.2, peer-asn: 64500, my-asn: 64501}\n";
+  const auto v1 = load(peers + "bfd-profiles:\n- {name: fast}\n" + kPools);
+  auto notes = reconciler.apply(plan_for(v1, {"203.0.113.10/32"}), kHost);
+  EXPECT_THAT(speaker.take(), ElementsAre("bfd 192.0.2.1 fast rx 300 tx 300 x3 from 192.0.2.7",
+                                          "add 192.0.2.1", "routes 192.0.2.1: 203.0.113.10/32",
+                                          "add 192.0.2.2", "routes 192.0.2.2: 203.0.113.10/32"));
+  ASSERT_GE(notes.size(), 1u);
+  EXPECT_EQ(notes[0].text, "peer 192.0.2.1: added; BGP waits for BFD (profile \"fast\") to be Up");
+
+  // New timers: the BFD session changes, the BGP session stays.
+  const auto v2 = load(peers +
+                       "bfd-profiles:\n- {name: fast, receive-interval: 150, transmit-interval: "
+                       "100, detect-multiplier: 5, passive-mode: true}\n" +
+                       kPools);
+  notes = reconciler.apply(plan_for(v2, {"203.0.113.10/32"}), kHost);
+  EXPECT_THAT(speaker.take(),
+              ElementsAre("bfd 192.0.2.1 fast rx 150 tx 100 x5 passive from 192.0.2.7"));
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_EQ(notes[0].text, "peer 192.0.2.1: BFD profile \"fast\" applied");
+  reconciler.apply(plan_for(v2, {"203.0.113.10/32"}), kHost);
+  EXPECT_TRUE(speaker.take().empty()) << "the same plan changes nothing";
+
+  // The profile taken off the peer: BFD goes, BGP stays.
+  const auto v3 = load(
+      "peers:\n- {peer-address: 192.0.2.1, peer-asn: 64500, my-asn: 64501, source-address: "
+      "192.0.2.7}\n- {peer-address: 192.0.2.2, peer-asn: 64500, my-asn: 64501, bfd-profile: "
+      "fast}\nbfd-profiles:\n- {name: fast}\n" +
+      kPools);
+  notes = reconciler.apply(plan_for(v3, {"203.0.113.10/32"}), kHost);
+  EXPECT_THAT(speaker.take(),
+              ElementsAre("bfd 192.0.2.1 none", "bfd 192.0.2.2 fast rx 300 tx 300 x3"));
+  ASSERT_EQ(notes.size(), 2u);
+  EXPECT_EQ(notes[0].text, "peer 192.0.2.1: BFD removed");
+  EXPECT_EQ(notes[1].text, "peer 192.0.2.2: BFD profile \"fast\" added");
+
+  // A peer that goes takes its BFD session with it, after its Cease.
+  const auto v4 = load(
+      "peers:\n- {peer-address: 192.0.2.1, peer-asn: 64500, my-asn: 64501, source-address: "
+      "192.0.2.7}\n" +
+      kPools);
+  reconciler.apply(plan_for(v4, {"203.0.113.10/32"}), kHost);
+  EXPECT_THAT(speaker.take(), ElementsAre("remove 192.0.2.2 (peer removed from the configuration)",
+                                          "bfd 192.0.2.2 none"));
+}
+
+TEST(RouteReconciler, APeerWhoseBfdProfileIsMissingIsNotAdded) {
+  RecordingSpeaker speaker;
+  RouteReconciler reconciler(speaker);
+  const auto config = load(
+      "peers:\n- {peer-address: 192.0.2.1, peer-asn: 64500, my-asn: 64501, bfd-profile: fast}\n"
+      "bfd-profiles:\n- {name: fast}\n" +
+      kPools);
+  auto plan = plan_for(config, {"203.0.113.10/32"});
+  plan.peers[0].bfd = nullptr;  // a plan that lost the profile (validation prevents it)
+  const auto notes = reconciler.apply(plan, kHost);
+  EXPECT_TRUE(speaker.take().empty());
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_EQ(notes[0].level, Note::Level::kError);
+  EXPECT_EQ(notes[0].text, "peer 192.0.2.1: BFD profile \"fast\" not found");
 }
 
 TEST(RouteReconciler, NoIPv4AddressForTheRouterIdIsAnError) {

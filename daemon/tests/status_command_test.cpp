@@ -34,11 +34,19 @@ constexpr const char* kSample = R"json({
   "peers": [
     {"name": "router", "address": "192.0.2.1", "asn": 64500, "local_asn": 64501,
      "state": "Established", "last_error": "", "established_for_seconds": 3725,
-     "updates_sent": 3, "messages_received": 5, "prefixes": {"ipv4": 1, "ipv6": 1}},
+     "updates_sent": 3, "messages_received": 5, "prefixes": {"ipv4": 1, "ipv6": 1},
+     "bfd": {"profile": "fast", "state": "Up", "diag": "No Diagnostic", "remote_state": "Up",
+             "transmit_interval_ms": 300, "detect_multiplier": 3, "detection_time_ms": 900}},
     {"name": "router-b", "address": "2001:db8::2", "asn": 65551, "local_asn": 64501,
      "state": "Active", "last_error": "connect: Connection refused",
      "established_for_seconds": 0, "updates_sent": 0, "messages_received": 0,
-     "prefixes": {"ipv4": 0, "ipv6": 0}}
+     "prefixes": {"ipv4": 0, "ipv6": 0}},
+    {"name": "router-c", "address": "192.0.2.3", "asn": 64500, "local_asn": 64501,
+     "state": "Idle", "last_error": "", "updates_sent": 7, "messages_received": 9,
+     "prefixes": {"ipv4": 0, "ipv6": 0},
+     "held_by_bfd": "BFD Down: Control Detection Time Expired",
+     "bfd": {"profile": "fast", "state": "Down", "diag": "Control Detection Time Expired",
+             "remote_state": "Up", "transmit_interval_ms": 1000, "detect_multiplier": 3}}
   ],
   "announcements": [
     {"peer": "router", "prefix": "203.0.113.10/32", "service": "default/web",
@@ -72,11 +80,15 @@ TEST(RenderStatus, SampleDocument) {
       "\n"
       "PEERS\n"
       "NAME      ADDRESS      ASN    LOCAL ASN  STATE        UP FOR  UPDATES SENT  "
-      "RECEIVED  PREFIXES        LAST ERROR\n"
+      "RECEIVED  PREFIXES        BFD                                    LAST ERROR\n"
       "router    192.0.2.1    64500  64501      Established  1h2m5s  3             "
-      "5         ipv4 1, ipv6 1  -\n"
+      "5         ipv4 1, ipv6 1  Up 300ms x3                            -\n"
       "router-b  2001:db8::2  65551  64501      Active       -       0             "
-      "0         ipv4 0, ipv6 0  connect: Connection refused\n"
+      "0         ipv4 0, ipv6 0  -                                      connect: Connection "
+      "refused\n"
+      "router-c  192.0.2.3    64500  64501      Idle         -       7             "
+      "9         ipv4 0, ipv6 0  Down (Control Detection Time Expired)  held: BFD Down: "
+      "Control Detection Time Expired\n"
       "\n"
       "SERVICES\n"
       "NAME         ADDRESSES                     POOL    POLICY   HEALTH                          "
@@ -128,13 +140,13 @@ TEST(RenderStatus, ToleratesMissingAndUnexpectedFields) {
             "\n"
             "PEERS\n"
             "NAME  ADDRESS    ASN    LOCAL ASN  STATE  UP FOR  UPDATES SENT  RECEIVED  "
-            "PREFIXES         LAST ERROR\n"
+            "PREFIXES         BFD  LAST ERROR\n"
             "r     -          -      -          -      -       -             -         "
-            "-                -\n"
+            "-                -    -\n"
             "-     192.0.2.9  64500  -          Idle   -       -             -         "
-            "ipv4 2, l2vpn 1  -\n"
+            "ipv4 2, l2vpn 1  -    -\n"
             "-     -          -      -          -      -       -             -         "
-            "-                -\n"
+            "-                -    -\n"
             "\n"
             "SERVICES\n"
             "(not a list: \"not a list\")\n"

@@ -1,0 +1,187 @@
+#include "daemon/bfd_peers.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace vipd::daemon {
+namespace {
+
+// A session that could not start is tried again this often.
+constexpr auto kRetryEvery = std::chrono::seconds(5);
+
+std::string diag_text(bfd::Diag diag) { return std::string(bfd::to_string(diag)); }
+
+std::uint64_t ms(bfd::Interval i) {
+  return static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(i).count());
+}
+
+// Whether a Down the peer signalled (our diag 3) reports a failure of the path: the peer's own
+// Diag says why its session left Up (RFC 5880 §4.1). Its detection time expired (1), the echo
+// function failed (2), its forwarding plane reset (4), a path is down (5, 6, 8): the path is
+// broken. AdminDown (7, or the AdminDown state: RFC 5882 §3.2), No Diagnostic (0: a session
+// the peer just created) and Neighbor Signaled Session Down (3: the peer deleting its session,
+// as FRR does when BGP gives it the source address, says this while vipd was Up) are not: the
+// packet carrying them came over the path, which therefore works.
+bool reports_failure(bfd::State remote_state, bfd::Diag remote_diag) {
+  if (remote_state == bfd::State::kAdminDown) return false;
+  switch (remote_diag) {
+    case bfd::Diag::kNone:
+    case bfd::Diag::kNeighborSignaledSessionDown:
+    case bfd::Diag::kAdministrativelyDown:
+      return false;
+    default:
+      return true;
+  }
+}
+
+}  // namespace
+
+BfdPeers::BfdPeers(asio::any_io_executor executor, TimerClock& clock, bgp::Speaker& speaker,
+                   BfdPeersOptions options)
+    : executor_(executor),
+      clock_(clock),
+      speaker_(speaker),
+      peer_port_(options.peer_port),
+      service_(executor, clock, options.service),
+      retry_(clock.make_timer(executor)) {
+  service_.on_state([this](const IpAddress& peer, bfd::State from, bfd::State to, bfd::Diag diag) {
+    on_state(peer, from, to, diag);
+  });
+}
+
+void BfdPeers::set(const std::string& address, const std::optional<BfdPeerSettings>& settings) {
+  const auto it = peers_.find(address);
+  if (!settings) {
+    if (it == peers_.end()) return;
+    service_.remove_session(it->second.settings.peer);
+    peers_.erase(it);
+    speaker_.open_gate(address);
+    return;
+  }
+  if (it != peers_.end()) {
+    if (it->second.settings == *settings) return;
+    const auto& before = it->second.settings;
+    const bool same_endpoints = before.peer == settings->peer && before.local == settings->local &&
+                                before.multihop == settings->multihop &&
+                                before.minimum_ttl == settings->minimum_ttl;
+    if (same_endpoints && it->second.problem.empty()) {
+      // New timers or roles on the running session: a Poll Sequence, BGP undisturbed.
+      if (auto r = service_.reconfigure_session(settings->peer, settings->session); r) {
+        it->second.settings = *settings;
+        return;
+      }
+    }
+    service_.remove_session(it->second.settings.peer);
+    peers_.erase(it);
+  }
+  // Until this session is Up, BGP waits.
+  speaker_.close_gate(address, "BFD session not Up yet");
+  auto& peer = peers_[address];
+  peer.settings = *settings;
+  start_session(address, peer);
+}
+
+void BfdPeers::start_session(const std::string& address, Peer& peer) {
+  if (!started_) {
+    if (auto r = service_.start(); !r) {
+      peer.problem = "cannot receive BFD: " + r.error().message();
+      spdlog::error("peer {}: {}; BGP stays down until it can (retrying every {} s)", address,
+                    peer.problem, kRetryEvery.count());
+      schedule_retry();
+      return;
+    }
+    started_ = true;
+  }
+  const bfd::SessionOptions options{.peer_port = peer_port_,
+                                    .multihop = peer.settings.multihop,
+                                    .minimum_ttl = peer.settings.minimum_ttl};
+  if (auto r = service_.add_session(peer.settings.peer, peer.settings.local, peer.settings.session,
+                                    options);
+      !r) {
+    peer.problem = "cannot start the BFD session: " + r.error().message();
+    spdlog::error("peer {}: {}; BGP stays down until it can (retrying every {} s)", address,
+                  peer.problem, kRetryEvery.count());
+    schedule_retry();
+    return;
+  }
+  if (!peer.problem.empty()) spdlog::info("peer {}: BFD session started", address);
+  peer.problem.clear();
+}
+
+void BfdPeers::schedule_retry() {
+  if (retry_->armed()) return;
+  retry_->arm(clock_.now() + kRetryEvery, [this] {
+    for (auto& [address, peer] : peers_) {
+      if (!peer.problem.empty()) start_session(address, peer);
+    }
+  });
+}
+
+void BfdPeers::on_state(const IpAddress& peer_address, bfd::State from, bfd::State to,
+                        bfd::Diag diag) {
+  const std::string address = peer_address.to_string();
+  if (!peers_.contains(address)) return;
+  if (to == bfd::State::kUp) {
+    spdlog::info("peer {}: BFD Up: the BGP session may run", address);
+    speaker_.open_gate(address);
+    return;
+  }
+  if (from != bfd::State::kUp) return;  // the gate is already closed
+  const auto status = service_.status(peer_address);
+  if (diag == bfd::Diag::kNeighborSignaledSessionDown && status &&
+      !reports_failure(status->remote_state, status->remote_diag)) {
+    spdlog::info(
+        "peer {}: BFD Down as the peer says, in state {} with \"{}\" (not a path failure): "
+        "the BGP session is left alone while BFD comes Up again",
+        address, bfd::to_string(status->remote_state), diag_text(status->remote_diag));
+    return;
+  }
+  const std::string why = diag == bfd::Diag::kNeighborSignaledSessionDown && status
+                              ? "BFD Down: the peer says " + diag_text(status->remote_diag)
+                              : "BFD Down: " + diag_text(diag);
+  spdlog::warn("peer {}: {}: closing the BGP session (Cease / BFD Down)", address, why);
+  speaker_.close_gate(address, why);
+}
+
+void BfdPeers::stop() {
+  retry_->cancel();
+  service_.stop();
+  started_ = false;
+  peers_.clear();
+}
+
+std::optional<admin::BfdView> BfdPeers::view(const std::string& address) const {
+  const auto it = peers_.find(address);
+  if (it == peers_.end()) return std::nullopt;
+  admin::BfdView v;
+  v.profile = it->second.settings.profile;
+  v.problem = it->second.problem;
+  v.desired_min_tx_ms = ms(it->second.settings.session.desired_min_tx);
+  v.required_min_rx_ms = ms(it->second.settings.session.required_min_rx);
+  v.detect_multiplier = it->second.settings.session.detect_mult;
+  v.passive = it->second.settings.session.passive;
+  v.multihop = it->second.settings.multihop;
+  if (const auto s = service_.status(it->second.settings.peer)) {
+    v.state = std::string(bfd::to_string(s->state));
+    v.diag = diag_text(s->diag);
+    v.remote_state = std::string(bfd::to_string(s->remote_state));
+    v.remote_diag = diag_text(s->remote_diag);
+    v.transmit_interval_ms = ms(s->transmit_interval);
+    v.detection_time_ms = ms(s->detection_time);
+    v.packets_sent = s->packets_sent;
+    v.packets_received = s->packets_received;
+    v.packets_dropped = s->packets_dropped;
+    if (s->last_change) {
+      v.since_change =
+          std::chrono::duration_cast<std::chrono::seconds>(clock_.now() - *s->last_change);
+    }
+  } else {
+    v.state = "Down";
+    v.diag = diag_text(bfd::Diag::kNone);
+    v.remote_state = "Down";
+    v.remote_diag = diag_text(bfd::Diag::kNone);
+  }
+  return v;
+}
+
+}  // namespace vipd::daemon

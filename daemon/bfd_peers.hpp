@@ -1,0 +1,77 @@
+#pragma once
+// BfdPeers: the BFD sessions that guard this node's BGP sessions (RFC 5882 §4.2), each tied to
+// its peer's gate in the BGP speaker (bgp::Speaker::close_gate / open_gate).
+//
+// Responsible for: one BFD session per peer whose configuration names a BFD profile (started,
+// changed and stopped as the RouteReconciler asks through SpeakerControl::set_bfd); the
+// receiving sockets, opened with the first session; the gate: closed from the moment BFD is
+// configured until the session is Up ("BGP is not brought up while BFD is down"), closed again
+// when it leaves Up (the speaker sends Cease / BFD Down, RFC 9384), opened on Up. Leaving Up
+// is a failure when this side's detection time expired, or when the peer's Diag reports one;
+// a peer in AdminDown (RFC 5882 §3.2) or one that restarted its session (FRR does, once BGP
+// gave it the source address) leaves BGP alone. A session that cannot
+// start (its source address cannot be bound, port 3784 taken) keeps the gate closed, says why
+// in its status, and is tried again every few seconds.
+// Not responsible for: the BFD protocol (bfd/), BGP (bgp/), deciding which peers have BFD (the
+// RouteReconciler), multihop (refused by config/ for now).
+// Runs on the daemon's one thread; every wait goes through the TimerClock.
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "admin/status.hpp"
+#include "bfd/transport.hpp"
+#include "bgp/speaker.hpp"
+#include "common/timer.hpp"
+#include "daemon/translate.hpp"
+
+namespace vipd::daemon {
+
+struct BfdPeersOptions {
+  bfd::ServiceOptions service;  // where Control packets are received
+  // Where the peers receive them; unset: the mode's port (3784, 4784 multihop). Tests only.
+  std::optional<std::uint16_t> peer_port;
+};
+
+class BfdPeers {
+ public:
+  BfdPeers(asio::any_io_executor executor, TimerClock& clock, bgp::Speaker& speaker,
+           BfdPeersOptions options = {});
+  BfdPeers(const BfdPeers&) = delete;
+  BfdPeers& operator=(const BfdPeers&) = delete;
+
+  // The BFD session of the peer at `address` (the speaker's key), or none. A new session closes
+  // the peer's gate until it is Up; new timers are applied to the running session (RFC 5880
+  // §6.8.3 Poll Sequence: BGP stays up); none opens the gate.
+  void set(const std::string& address, const std::optional<BfdPeerSettings>& settings);
+  // Stops every session silently (the end of a shutdown, after BGP was closed).
+  void stop();
+
+  // The view of the peer's BFD session for /status, or none when the peer has no BFD.
+  std::optional<admin::BfdView> view(const std::string& address) const;
+  // Where single-hop Control packets are received, once the first session started.
+  std::optional<std::uint16_t> port(Family family) const { return service_.port(family); }
+
+ private:
+  struct Peer {
+    BfdPeerSettings settings;
+    std::string problem;  // why the session is not running, "" when it is
+  };
+
+  void start_session(const std::string& address, Peer& peer);
+  void on_state(const IpAddress& peer, bfd::State from, bfd::State to, bfd::Diag diag);
+  void schedule_retry();
+
+  asio::any_io_executor executor_;
+  TimerClock& clock_;
+  bgp::Speaker& speaker_;
+  std::optional<std::uint16_t> peer_port_;
+  bfd::BfdService service_;
+  bool started_ = false;
+  std::map<std::string, Peer> peers_;  // by the speaker's peer key
+  std::unique_ptr<Timer> retry_;
+};
+
+}  // namespace vipd::daemon
