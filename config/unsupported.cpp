@@ -36,12 +36,6 @@ constexpr Refusal kRefusals[] = {
      [](const Config& c, std::size_t i) { return c.bfd_profiles[i].echo_mode; },
      "BFD echo mode is not supported: set echoMode to false (asynchronous mode, with "
      "receiveInterval and transmitInterval, detects the failure)"},
-    {Mode::kAny, "peers", "bfd_profile",
-     [](const Config& c, std::size_t i) {
-       return !peer(c, i).bfd_profile.empty() && peer(c, i).ebgp_multihop;
-     },
-     "BFD toward an ebgp-multihop peer (RFC 5883 multihop BFD) is not supported yet: remove the "
-     "peer's BFD profile or ebgp-multihop"},
     {Mode::kAny, "peers", "vrf",
      [](const Config& c, std::size_t i) { return !peer(c, i).vrf.empty(); },
      "VRFs are not supported yet: remove vrf; sessions use the host's default routing table"},

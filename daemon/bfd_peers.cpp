@@ -74,11 +74,23 @@ void BfdPeers::set(const std::string& address, const std::optional<BfdPeerSettin
     service_.remove_session(it->second.settings.peer);
     peers_.erase(it);
   }
-  // Until this session is Up, BGP waits.
+  // Until this session is Up, BGP waits (for at most kFirstUpWait).
   speaker_.close_gate(address, "BFD session not Up yet");
   auto& peer = peers_[address];
   peer.settings = *settings;
+  peer.first_up = clock_.make_timer(executor_);
+  peer.first_up->arm(clock_.now() + kFirstUpWait, [this, address] { first_up_overdue(address); });
   start_session(address, peer);
+}
+
+void BfdPeers::first_up_overdue(const std::string& address) {
+  const auto it = peers_.find(address);
+  if (it == peers_.end() || it->second.been_up || !it->second.problem.empty()) return;
+  spdlog::warn(
+      "peer {}: BFD not Up after {} s: the BGP session starts without it (BFD guards it from "
+      "its first Up on; some routers start BFD only once BGP is up)",
+      address, std::chrono::duration_cast<std::chrono::seconds>(kFirstUpWait).count());
+  speaker_.open_gate(address);
 }
 
 void BfdPeers::start_session(const std::string& address, Peer& peer) {
@@ -104,7 +116,14 @@ void BfdPeers::start_session(const std::string& address, Peer& peer) {
     schedule_retry();
     return;
   }
-  if (!peer.problem.empty()) spdlog::info("peer {}: BFD session started", address);
+  if (!peer.problem.empty()) {
+    spdlog::info("peer {}: BFD session started", address);
+    // The bounded wait for the first Up counts from now.
+    if (!peer.been_up) {
+      peer.first_up->arm(clock_.now() + kFirstUpWait,
+                         [this, address] { first_up_overdue(address); });
+    }
+  }
   peer.problem.clear();
 }
 
@@ -120,13 +139,16 @@ void BfdPeers::schedule_retry() {
 void BfdPeers::on_state(const IpAddress& peer_address, bfd::State from, bfd::State to,
                         bfd::Diag diag) {
   const std::string address = peer_address.to_string();
-  if (!peers_.contains(address)) return;
+  const auto it = peers_.find(address);
+  if (it == peers_.end()) return;
   if (to == bfd::State::kUp) {
     spdlog::info("peer {}: BFD Up: the BGP session may run", address);
+    it->second.been_up = true;
+    it->second.first_up->cancel();
     speaker_.open_gate(address);
     return;
   }
-  if (from != bfd::State::kUp) return;  // the gate is already closed
+  if (from != bfd::State::kUp) return;  // the gate is already closed, or BFD was never Up
   const auto status = service_.status(peer_address);
   if (diag == bfd::Diag::kNeighborSignaledSessionDown && status &&
       !reports_failure(status->remote_state, status->remote_diag)) {

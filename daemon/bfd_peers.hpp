@@ -5,7 +5,10 @@
 // Responsible for: one BFD session per peer whose configuration names a BFD profile (started,
 // changed and stopped as the RouteReconciler asks through SpeakerControl::set_bfd); the
 // receiving sockets, opened with the first session; the gate: closed from the moment BFD is
-// configured until the session is Up ("BGP is not brought up while BFD is down"), closed again
+// configured until the session is Up ("BGP is not brought up while BFD is down"), for at most
+// kFirstUpWait: some routers start their BFD session only once BGP is up (FRR 8.4 does for
+// multihop peers, its source address being unknown before), so waiting longer would deadlock;
+// BGP then starts without BFD, and BFD guards it from its first Up on. The gate closes again
 // when it leaves Up (the speaker sends Cease / BFD Down, RFC 9384), opened on Up. Leaving Up
 // is a failure when this side's detection time expired, or when the peer's Diag reports one;
 // a peer in AdminDown (RFC 5882 §3.2) or one that restarted its session (FRR does, once BGP
@@ -35,6 +38,9 @@ struct BfdPeersOptions {
   std::optional<std::uint16_t> peer_port;
 };
 
+// How long BGP waits for a new BFD session's first Up before it starts without it.
+inline constexpr Clock::duration kFirstUpWait = std::chrono::seconds(5);
+
 class BfdPeers {
  public:
   BfdPeers(asio::any_io_executor executor, TimerClock& clock, bgp::Speaker& speaker,
@@ -57,10 +63,13 @@ class BfdPeers {
  private:
   struct Peer {
     BfdPeerSettings settings;
-    std::string problem;  // why the session is not running, "" when it is
+    std::string problem;              // why the session is not running, "" when it is
+    bool been_up = false;             // from the first Up on, the gate follows the session
+    std::unique_ptr<Timer> first_up;  // the bounded wait for the first Up
   };
 
   void start_session(const std::string& address, Peer& peer);
+  void first_up_overdue(const std::string& address);
   void on_state(const IpAddress& peer, bfd::State from, bfd::State to, bfd::Diag diag);
   void schedule_retry();
 

@@ -2,14 +2,16 @@
 """BFD guarding BGP between `vipd standalone` (a BFDProfile on its BGPPeer) and FRR 8.4 (bgpd
 with `neighbor ... bfd`, bfdd, zebra), in network namespaces:
 
-- BGP waits for BFD: vipd's session starts only once BFD is Up, and the route reaches the
-  router's kernel;
+- BGP waits for BFD: vipd's session starts only once BFD is Up (FRR creates its single-hop
+  session before BGP), and the route reaches the router's kernel;
 - vipd frozen (SIGSTOP): FRR's BFD drops the BGP session and the route leaves the router's
   kernel within the detection time (the hold time is 90 s), measured and printed;
 - FRR's bfdd frozen: vipd's BFD goes Down, vipd closes BGP with Cease / BFD Down (RFC 9384
   subcode 10, which FRR reports) and stays Idle until BFD is Up again, then comes back;
 - FRR shuts the BFD session down (AdminDown): BGP stays up on both sides (RFC 5882 §3.2);
-- new BFD timers on reload reach the router without restarting BGP (Poll Sequence).
+- new BFD timers on reload reach the router without restarting BGP (Poll Sequence);
+- an ebgp-multihop peer one router away gets RFC 5883 multihop BFD (port 4784, minimum TTL 254);
+  FRR 8.4 starts that session only once BGP is up, so vipd's BGP starts after its bounded wait.
 
 Topology: "router" (192.0.2.1/24) -- veth -- "node" (192.0.2.11/24). Intervals 300 ms, Detect
 Mult 3 unless a test says otherwise. Documentation addresses and ASNs only.
@@ -223,11 +225,79 @@ def test_new_timers_on_reload_reach_the_router_without_restarting_bgp(lab, vipd_
     assert "BFD profile \"fast\" applied" in vipd.log()
 
 
+NODE_FAR = "198.51.100.11"  # the multihop node, one router away
+
+
+def multihop_topology(lab):
+    """router -- mid (forwarding) -- node: each side receives the other's packets with TTL 254."""
+    lab.add_ns("router")
+    lab.add_ns("mid")
+    lab.add_ns("node")
+    lab.link("router", "r0", "mid", "m0")
+    lab.link("mid", "m1", "node", "n0")
+    lab.addr("router", "r0", f"{ROUTER_V4}/24")
+    lab.addr("mid", "m0", "192.0.2.254/24")
+    lab.addr("mid", "m1", "198.51.100.254/24")
+    lab.addr("node", "n0", f"{NODE_FAR}/24")
+    lab.exec("mid", "sysctl", "-qw", "net.ipv4.ip_forward=1")
+    lab.exec("router", "ip", "route", "add", "198.51.100.0/24", "via", "192.0.2.254")
+    lab.exec("node", "ip", "route", "add", "default", "via", "198.51.100.254")
+
+
+def test_multihop_bfd_toward_an_ebgp_multihop_peer(lab, vipd_bin):
+    multihop_topology(lab)
+    frr = Frr(lab, "router", f"""frr defaults traditional
+hostname router
+log stdout informational
+!
+router bgp {ROUTER_AS}
+ bgp router-id {ROUTER_V4}
+ no bgp ebgp-requires-policy
+ neighbor {NODE_FAR} remote-as {NODE_AS}
+ neighbor {NODE_FAR} ebgp-multihop 2
+ neighbor {NODE_FAR} update-source {ROUTER_V4}
+ neighbor {NODE_FAR} bfd
+!
+""", bfdd_conf="hostname bfdd\nlog stdout informational\n!\nbfd\n!\n")
+    text = config().replace("bfdProfile: fast}", "bfdProfile: fast, ebgpMultiHop: true}")
+    vipd = Vipd(lab, vipd_bin, text)
+
+    def far_bfd():
+        for p in frr.json("show bfd peers", daemon="bfdd") or []:
+            if p.get("peer") == NODE_FAR:
+                return p
+        return None
+
+    def far_bgp():
+        return frr.json(f"show bgp neighbors {NODE_FAR}", daemon="bgpd").get(NODE_FAR, {})
+
+    # FRR 8.4 installs a multihop BFD session only once BGP has given it the source address
+    # ("multi hop but no local address provided"): vipd's BGP starts after its 5 s wait.
+    wait_for("multihop BFD Up at the router", lambda: (far_bfd() or {}).get("status") == "up", 20)
+    assert "BFD not Up after 5 s: the BGP session starts without it" in vipd.log()
+    assert far_bfd().get("multihop") is True, far_bfd()
+    wait_for("BGP Established", lambda: far_bgp().get("bgpState") == "Established", 15)
+    wait_for("the route in the router's kernel", lambda: route_on_router(lab), 10)
+    peer = vipd.peer(ROUTER_V4)
+    assert peer["bfd"]["state"] == "Up" and peer["bfd"]["multihop"] is True, peer
+    assert peer["transitions"].get("bfd-down") is None, peer
+
+    vipd.process.send_signal(signal.SIGSTOP)
+    frozen = time.monotonic()
+    wait_for("the route to leave the router's kernel", lambda: not route_on_router(lab),
+             DETECT_DEADLINE)
+    print(f"  multihop, vipd frozen: the router's kernel route went after "
+          f"{(time.monotonic() - frozen) * 1000:.0f} ms", flush=True)
+    vipd.process.send_signal(signal.SIGCONT)
+    wait_for("BGP Established again", lambda: far_bgp().get("bgpState") == "Established", 20)
+
+
 TESTS = [
     test_bgp_waits_for_bfd_and_a_frozen_node_is_dropped_within_the_detection_time,
     test_a_silent_router_bfd_closes_bgp_with_cease_bfd_down_until_bfd_is_up,
     test_admin_down_from_the_router_leaves_bgp_up,
     test_new_timers_on_reload_reach_the_router_without_restarting_bgp,
+    test_multihop_bfd_toward_an_ebgp_multihop_peer,
 ]
 
 if __name__ == "__main__":

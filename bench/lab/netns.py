@@ -13,3 +13,4 @@ Lab = _module.Lab
 sh = _module.sh
 wait_for = _module.wait_for
 Bird = _module.Bird
+Frr = _module.Frr

@@ -34,14 +34,10 @@ bool only_refusals(const CheckResult& r) {
   });
 }
 
-// A BFD profile with echo mode, or one on an ebgp-multihop peer: what vipd refuses of BFD.
+// A BFD profile with echo mode: what vipd refuses of BFD.
 bool uses_refused_bfd(const Config& c) {
-  const bool echo = std::any_of(c.bfd_profiles.begin(), c.bfd_profiles.end(),
-                                [](const BfdProfile& b) { return b.echo_mode; });
-  const bool multihop = std::any_of(c.peers.begin(), c.peers.end(), [](const Peer& p) {
-    return !p.bfd_profile.empty() && p.ebgp_multihop;
-  });
-  return echo || multihop;
+  return std::any_of(c.bfd_profiles.begin(), c.bfd_profiles.end(),
+                     [](const BfdProfile& b) { return b.echo_mode; });
 }
 
 struct Verdict {
@@ -129,7 +125,7 @@ TEST_P(Golden, ConvertedConfigMapEqualsMetallbConversion) {
     ASSERT_TRUE(reread.valid()) << errors_of(reread) << converted.value();
     EXPECT_EQ(*reread.config, *golden.config) << converted.value();
     // Run by vipd, the input and its conversion are refused for the same settings (BFD echo
-    // mode, multihop BFD) only.
+    // mode) only.
     const auto run_input = check_file(base + ".yaml");
     const auto run_converted = check_text(converted.value(), "converted.yaml");
     EXPECT_EQ(run_input.valid(), !uses_refused_bfd(*input.config)) << errors_of(run_input);

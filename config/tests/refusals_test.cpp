@@ -42,7 +42,7 @@ constexpr auto kAuto = InputFormat::kAuto;
 #define PLAIN "---\nnode: edge-1\n"
 
 const Refused kRefused[] = {
-    // --- BFD echo mode and multihop BFD, everywhere
+    // --- BFD echo mode, everywhere
     {"BfdEchoConfigMap", kMap, CM_BFD "  echo-mode: true\n", "true", "bfd-profiles[0].echo-mode",
      "BFD echo mode is not supported: set echoMode to false"},
     {"BfdEchoStandalone", kAlone, CM_BFD "  echo-mode: true\n", "true", "bfd-profiles[0].echo-mode",
@@ -51,15 +51,6 @@ const Refused kRefused[] = {
      "BFDProfile(fast).spec.echoMode", "BFD echo mode is not supported"},
     {"BfdEchoStandaloneResources", kAuto, BFD_RES "spec: {echoMode: true}\n" PLAIN, "true",
      "BFDProfile(fast).spec.echoMode", "BFD echo mode is not supported"},
-    {"MultihopBfdConfigMap", kMap, CM_BFD CM_PEER "  ebgp-multihop: true\n  bfd-profile: fast\n",
-     "fast", "peers[0].bfd-profile", "BFD toward an ebgp-multihop peer"},
-    {"MultihopBfdStandalone", kAlone, CM_BFD CM_PEER "  ebgp-multihop: true\n  bfd-profile: fast\n",
-     "fast", "peers[0].bfd-profile", "BFD toward an ebgp-multihop peer"},
-    {"MultihopBfdResource", kRes, BFD_RES "---\n" PEER "  ebgpMultiHop: true\n  bfdProfile: fast\n",
-     "fast", "BGPPeer(r).spec.bfdProfile", "BFD toward an ebgp-multihop peer"},
-    {"MultihopBfdStandaloneResources", kAuto,
-     BFD_RES "---\n" PEER "  ebgpMultiHop: true\n  bfdProfile: fast\n" PLAIN, "fast",
-     "BGPPeer(r).spec.bfdProfile", "BFD toward an ebgp-multihop peer"},
     // --- BGPPeer fields, everywhere (the ConfigMap has none of them)
     {"VrfResource", kRes, PEER "  vrf: red\n", "red", "BGPPeer(r).spec.vrf",
      "VRFs are not supported yet"},
