@@ -113,10 +113,11 @@ inline constexpr MetricInfo kBgpUpdatesTotal{"vipd_bgp_updates_total", MetricTyp
 inline constexpr MetricInfo kBgpAnnouncedPrefixes{"vipd_bgp_announced_prefixes_total",
                                                   MetricType::kGauge,
                                                   "Prefixes currently announced to the peer"};
-// Labels: peer (the BGP peer's address); only peers with a BFD profile.
+// Labels: peer (the address: a BGP peer with a BFD profile, or another speaker for layer 2).
 inline constexpr MetricInfo kBfdSessionUp{
     "vipd_bfd_session_up", MetricType::kGauge,
-    "BFD session guarding the BGP session with the peer is Up (1) or not (0)"};
+    "BFD session with the peer (a BGP peer's guard, or another speaker's layer-2 liveness) is Up "
+    "(1) or not (0)"};
 // Labels: ip (the VIP, as MetalLB labels it).
 inline constexpr MetricInfo kLayer2GratuitousSent{
     "vipd_layer2_gratuitous_sent", MetricType::kCounter,

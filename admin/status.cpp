@@ -130,6 +130,17 @@ boost::json::value status_document(const DaemonStatus& in) {
                         {"layer2", std::move(layer2)},
                         {"services", std::move(services)},
                         {"pools", std::move(pools)}};
+  if (!in.speaker_bfd.empty()) {
+    json::array sessions;
+    for (const auto& b : in.speaker_bfd) {
+      sessions.push_back(json::object{{"node", b.node},
+                                      {"address", b.address},
+                                      {"state", b.state},
+                                      {"diag", b.diag},
+                                      {"failed", b.failed}});
+    }
+    document["speaker_bfd"] = std::move(sessions);
+  }
   if (!in.live_speakers.empty()) {
     json::array live;
     for (const auto& n : in.live_speakers) live.push_back(json::string(n));
@@ -184,10 +195,14 @@ std::string metrics_text(const DaemonStatus& in) {
       transitions.sample({{"peer", p.address}, {"reason", reason}}, count);
     }
   }
-  if (std::any_of(in.peers.begin(), in.peers.end(), [](const PeerView& p) { return p.bfd; })) {
+  if (std::any_of(in.peers.begin(), in.peers.end(), [](const PeerView& p) { return p.bfd; }) ||
+      !in.speaker_bfd.empty()) {
     auto& bfd_up = e.add(metric::kBfdSessionUp);
     for (const auto& p : in.peers) {
       if (p.bfd) bfd_up.sample({{"peer", p.address}}, p.bfd->state == "Up" ? 1 : 0);
+    }
+    for (const auto& b : in.speaker_bfd) {
+      bfd_up.sample({{"peer", b.address}}, b.state == "Up" ? 1 : 0);
     }
   }
   if (!in.layer2.empty()) {

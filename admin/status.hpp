@@ -104,6 +104,15 @@ struct Layer2View {
   std::uint64_t gratuitous_sent = 0;  // announcements sent for the address by this node
 };
 
+// A BFD session between this speaker and another one, for layer-2 liveness.
+struct SpeakerBfdView {
+  std::string node;
+  std::string address;
+  std::string state;    // RFC 5880 state name
+  std::string diag;     // why the last change happened
+  bool failed = false;  // BFD keeps the node out of the live speakers
+};
+
 struct PoolView {
   std::string name;
   std::string family;  // "ipv4" | "ipv6"
@@ -151,7 +160,8 @@ struct DaemonStatus {
   std::vector<PeerView> peers;
   std::vector<AnnouncementView> announcements;
   std::vector<Layer2View> layer2;
-  std::vector<std::string> live_speakers;  // the speaker: nodes whose speakers are live
+  std::vector<std::string> live_speakers;   // the speaker: nodes whose speakers are live
+  std::vector<SpeakerBfdView> speaker_bfd;  // the speaker: its BFD sessions with other speakers
   std::vector<ServiceView> services;
   std::vector<PoolView> pools;
   std::optional<KubernetesView> kubernetes;  // daemons that talk to an API server

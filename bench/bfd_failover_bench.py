@@ -38,7 +38,14 @@ failure) gives the deletion; `ip route show` polled every 100 ms is the fallback
 the clock just before the first SIGSTOP, or the timestamp `ip -ts monitor link` in the node's
 namespace gives the link's going down (fallback: the clock before `ip link set`). Then SIGCONT
 / link up, and the route must come back (a sanity check; its time is printed, informational).
-Every run builds a fresh lab, so no run inherits another's backoff timers.
+Every run builds a fresh lab, so no run inherits another's backoff timers. The failure comes
+once BGP has been Established for 2 s and, with BFD, the node has sent only plain Up packets
+for 2 s (the router's session at 300 ms x 3).
+
+Also shown, to explain the figure: tcpdump on the router's interface times the node's BFD
+packets (the gaps between them: its TX interval and jitter; the age of the last one at the
+failure; the last one to the route's deletion), and the router's bgpd logs, to the millisecond,
+when it took the session down.
 
 Not a test: no thresholds beyond sanity. Run by hand, as root; the results go to
 bench/RESULTS.md. Documentation addresses and ASNs only; every namespace and process is
@@ -204,7 +211,7 @@ protocol static vip {{
 protocol bfd {{
   interface "*" {{ min rx interval 300 ms; min tx interval 300 ms; multiplier 3; }};
 }}
-protocol bgp router {{
+protocol bgp uplink {{
   local {NODE_V4} as {NODE_AS};
   neighbor {ROUTER_V4} as {ROUTER_AS};
   bfd on;
@@ -260,6 +267,75 @@ def bgpd_down_time(lab, frr, since):
 
 def route_present(lab):
     return "proto bgp" in lab.exec("router", "ip", "route", "show", f"{VIP}/32")
+
+
+def steady(lab, frr, capture, bfd):
+    """BGP Established for SETTLE seconds at the router, the route in its kernel, and with BFD:
+    the router's session Up at 300 ms x 3, and the node sending nothing but plain Up packets
+    (no Poll Sequence, no session re-created by the node) for SETTLE seconds."""
+    n = bgp_neighbor(frr)
+    if n.get("bgpState") != "Established" or n.get("bgpTimerUpMsec", 0) < SETTLE * 1000:
+        return False
+    if bfd:
+        if not bfd_negotiated(frr):
+            return False
+        now, packets = time.time(), capture.packets()
+        plain = [t for t, kind in packets if kind == "Up"]
+        other = [t for t, kind in packets if kind != "Up"]
+        if not plain or plain[0] > now - SETTLE or plain[-1] < now - 1.0 or (
+                other and other[-1] > now - SETTLE):
+            return False
+    return route_present(lab)
+
+
+class BfdCapture:
+    """The node's BFD Control packets as the router's interface receives them: tcpdump in the
+    router's namespace, kernel timestamps (the clock time.time() reads)."""
+
+    _LINE = re.compile(r"^(\d+\.\d+) IP (.*)$")
+    _BFD = re.compile(r"BFDv1, Control, State (\w+), Flags: \[([^\]]*)\]")
+
+    def __init__(self, lab):
+        self.lab = lab
+        self.process = lab.run("router", [
+            "tcpdump", "-i", lab.prefix + "r0", "-n", "-tt", "-l", "--immediate-mode",
+            "-s", "96", f"udp and src host {NODE_V4} and dst port 3784"], "bfd-capture.log")
+        wait_for("tcpdump listening", lambda: "listening on" in lab.log(self.process), 15, 0.02)
+
+    def packets(self):
+        """[(arrival time, kind)]: kind "Up" for a plain Up packet (no Poll, no Final: sent by
+        the node's transmit timer), else the state and flags, e.g. "Up Poll", "Init none"; a
+        packet tcpdump did not decode as BFD is "other"."""
+        out = []
+        for line in self.lab.log(self.process).splitlines():
+            m = self._LINE.match(line)
+            if m:
+                b = self._BFD.search(m.group(2))
+                kind = "other" if not b else (
+                    "Up" if b.group(1) == "Up" and b.group(2) == "none" else
+                    f"{b.group(1)} {b.group(2)}")
+                out.append((float(m.group(1)), kind))
+        return out
+
+    def stop(self):
+        self.lab.stop(self.process)
+        return self.packets()
+
+
+def node_packets(packets, start, gone, window=1.8):
+    """What the router last heard from the node: the age of its last packet at the failure
+    ("stale"), the time from that packet to the route's deletion ("silence"), and the gaps
+    between its plain Up packets in the `window` seconds before the failure (its TX interval:
+    all of them were plain Up packets, see steady())."""
+    before = [t for t, _ in packets if t <= start]
+    heard = [t for t, _ in packets if gone is None or t <= gone]
+    timer = [t for t, kind in packets if kind == "Up" and start - window <= t <= start]
+    return {
+        "stale": (start - before[-1]) if before else None,
+        "silence": (gone - heard[-1]) if heard and gone is not None else None,
+        "late": len(heard) - len(before),  # packets still arriving after the failure
+        "gaps": [b - a for a, b in zip(timer, timer[1:])],
+    }
 
 
 class Monitor:
@@ -360,16 +436,10 @@ def run_once(kind, mode, args):
             node = make_node(kind, args)
             frr = router(lab, node.bfd)
             node.start(lab)
-            if node.bfd:
-                wait_for("the router's BFD Up at 300 ms x 3", lambda: bfd_negotiated(frr), 30)
-            wait_for("BGP Established at the router",
-                     lambda: bgp_neighbor(frr).get("bgpState") == "Established", 30)
-            wait_for("the route in the router's kernel", lambda: route_present(lab), 15)
-            time.sleep(SETTLE)  # steady state: not a synchronisation, a quiet period
-            if node.bfd and not bfd_negotiated(frr):
-                raise RuntimeError("the router's BFD session changed while settling")
-            if not route_present(lab):
-                raise RuntimeError("the route left the router's kernel while settling")
+            capture = BfdCapture(lab)
+            wait_for(f"BGP{' and BFD' if node.bfd else ''} steady for {SETTLE:.0f} s and the "
+                     "route in the router's kernel",
+                     lambda: steady(lab, frr, capture, node.bfd), 45, 0.2)
             routes = Monitor(lab, "router", "route")
             links = Monitor(lab, "node", "link") if mode == "link-down" else None
             # Prove the route monitor sees the router's table (an unused table: zebra ignores it).
@@ -397,6 +467,7 @@ def run_once(kind, mode, args):
             cap = DETECT_CAP if node.bfd else CONTROL_CAP
             gone, source = wait_route(lab, routes, start, cap, deleted=True)
             told = bgpd_down_time(lab, frr, start) if gone is not None else None
+            received = capture.stop()
             bgp = bgp_neighbor(frr)
             reason = bgp.get("lastResetDueTo", "?")
             if bgp.get("lastNotificationReason"):
@@ -414,6 +485,7 @@ def run_once(kind, mode, args):
                 "kind": kind, "mode": mode,
                 "detect": None if gone is None else gone - start,
                 "bgpd": None if told is None else told - start,
+                **node_packets(received, start, gone),
                 "source": source, "start_source": start_source, "cap": cap,
                 "reason": reason if gone is not None else "not dropped",
                 "recovery": None if back is None else back - resumed,
@@ -441,6 +513,9 @@ def summary(results, kind, mode):
     ms = [r["detect"] * 1000 for r in rs if r["detect"] is not None]
     rec = [r["recovery"] for r in rs if r["recovery"] is not None]
     told = [r["bgpd"] * 1000 for r in rs if r["bgpd"] is not None]
+    gaps = [g * 1000 for r in rs for g in r["gaps"]]
+    stale = [r["stale"] * 1000 for r in rs if r["stale"] is not None]
+    silence = [r["silence"] * 1000 for r in rs if r["silence"] is not None]
     reasons = sorted({r["reason"] for r in rs})
     return {
         "kind": kind, "mode": mode, "runs": len(rs), "ms": ms,
@@ -448,6 +523,12 @@ def summary(results, kind, mode):
         "min": min(ms) if ms else None, "max": max(ms) if ms else None,
         "over_cap": len(rs) - len(ms), "cap": rs[0]["cap"],
         "bgpd": statistics.median(told) if told else None,
+        "gap": (statistics.median(gaps), min(gaps), max(gaps)) if gaps else None,
+        "stale": statistics.median(stale) if stale else None,
+        "silence": statistics.median(silence) if silence else None,
+        "late": sum(r["late"] for r in rs),
+        "clock_starts": sum(1 for r in rs
+                            if mode == "link-down" and r["start_source"] != "monitor"),
         "within": sum(1 for v in ms if v <= TARGET_MS),
         "recovery": statistics.median(rec) if rec else None,
         "not_recovered": len(rs) - len(rec),
@@ -482,25 +563,36 @@ def ratio(rows, mode, a, b):
     return f"{ra['median'] / rb['median']:.2f}"
 
 
+def fmt_gap(row):
+    g = row["gap"]
+    return "—" if g is None else f"{g[0]:.0f} ({g[1]:.0f}–{g[2]:.0f})"
+
+
 def print_table(rows, kinds, modes):
     print(f"{'mode':<10} {'node':<12} {'runs':>4} {'median ms':>10} {'min':>6} {'max':>6} "
-          f"{'<=800ms':>7} {'bgpd ms':>8} {'recovery s':>10}  router's reset reason")
+          f"{'<=800ms':>7} {'node TX gap ms':>15} {'pkt age':>7} {'pkt->gone':>9} "
+          f"{'bgpd ms':>8} {'recovery s':>10}  router's reset reason")
     for r in rows:
         rec = "—" if r["recovery"] is None else f"{r['recovery']:.1f}"
         print(f"{r['mode']:<10} {r['kind']:<12} {r['runs']:>4} {fmt_median(r):>10} "
               f"{fmt_ms(r['min']):>6} {fmt_ms(r['max']):>6} {r['within']:>4}/{r['runs']:<2} "
+              f"{fmt_gap(r):>15} {fmt_ms(r['stale']):>7} {fmt_ms(r['silence']):>9} "
               f"{fmt_ms(r['bgpd']):>8} {rec:>10}  {'; '.join(r['reasons'])}")
     if "vipd" in kinds:
         for mode in modes:
             print(f"{mode}: median vipd/FRR {ratio(rows, mode, 'vipd', 'FRR')}, "
                   f"vipd/BIRD {ratio(rows, mode, 'vipd', 'BIRD')}")
+    late = sum(r["late"] for r in rows)
+    if late:
+        print(f"{late} BFD packet(s) from the node reached the router after the failure")
 
 
 def markdown(rows, results, meta, kinds, modes, failures):
     out = ["## BFD failover (router drops a frozen or disconnected node)", ""]
     out.append(
         f"`bench/bfd_failover_bench.py`, run as root: `{meta['command']}`. vipd is "
-        f"`{meta['vipd']}` (preset `release`, `-O2`), built at `{meta['commit']}`.")
+        f"`{meta['vipd']}` (preset `release`, `-O2`), built at `{meta['commit']}` "
+        f"(`vipd --version`: \"{meta['vipd_version']}\").")
     out.append("")
     out.append(
         f"- Machine: {meta['nproc']} CPUs (`nproc`), \"{meta['cpu']}\", Linux "
@@ -528,8 +620,10 @@ def markdown(rows, results, meta, kinds, modes, failures):
                "bfdd and bgpd; bird), timed from the clock just before the first signal; "
                "**link down** = `ip link set n0 down` in the node's namespace, timed from the "
                "timestamp `ip -ts monitor link` (in the node's namespace) gives the link's "
-               "losing UP. Both come after BFD has been Up at 300 ms × 3 (as the router's "
-               "`show bfd peers` says) and the route installed for 2 s.")
+               "losing UP. Each comes once the router's BFD session is Up at 300 ms × 3 (its "
+               "`show bfd peers`), the node has sent nothing but plain Up packets (no Poll "
+               f"Sequence, no re-created session) for {SETTLE:.0f} s, BGP has been Established "
+               f"for {SETTLE:.0f} s and the route is in the router's kernel.")
     out.append("- **Measured**: until the router's kernel no longer has 203.0.113.10/32: the "
                "timestamp `ip -ts monitor route`, started in the router's namespace before the "
                "failure (and proven subscribed), gives the deletion. It covers BFD's detection "
@@ -537,21 +631,30 @@ def markdown(rows, results, meta, kinds, modes, failures):
                "the kernel route. `ip route show` polled every 100 ms is the fallback; "
                + (f"it was needed in {sum(r['polled'] for r in rows)} runs."
                   if any(r["polled"] for r in rows) else "it was never needed.")
-               + " \"bgpd Down\": when the router's bgpd logged the session Down "
-               "(`bgp log-neighbor-changes`, `log timestamp precision 3`), from the same start: "
-               "the rest of the time is bgpd's withdrawal and zebra's kernel update."
                + " Afterwards SIGCONT / link up, and the route had to come back (\"recovery\", "
                "informational: it depends on each daemon's reconnect timers).")
+    out.append("- The other columns explain the figure. tcpdump on the router's interface gives "
+               "the kernel arrival time of every BFD Control packet from the node: \"node's TX "
+               "gap\" is the time between consecutive packets in the 1.8 s before the failure "
+               "(median and min–max over all runs; RFC 5880 §6.8.7 asks for 75–100 % of the "
+               "300 ms interval), \"last packet's age\" how long before the failure the router "
+               "heard the node last, \"last packet → route gone\" the rest (the router's "
+               "3 × 300 ms detection plus its reaction). \"bgpd Down\": when the router's bgpd "
+               "logged the session Down (`bgp log-neighbor-changes`, `log timestamp precision "
+               "3`), from the failure; the time after it is bgpd's withdrawal and zebra's kernel "
+               "update. Medians of the runs.")
     out.append("")
     out.append("| failure | node | runs | median (ms) | min (ms) | max (ms) | runs ≤ 800 ms | "
-               "bgpd Down, median (ms) | recovery, median (s) | router's reset reason |")
-    out.append("|---|---|---|---|---|---|---|---|---|---|")
+               "node's TX gap (ms) | last packet's age at the failure (ms) | last packet → "
+               "route gone (ms) | bgpd Down (ms) | recovery (s) | router's reset reason |")
+    out.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     names = {"freeze": "freeze (SIGSTOP)", "link-down": "link down"}
     for r in rows:
         rec = "—" if r["recovery"] is None else f"{r['recovery']:.1f}"
         kind = "vipd, no BFD (hold 9 s)" if r["kind"] == "vipd-no-BFD" else r["kind"]
         out.append(f"| {names[r['mode']]} | {kind} | {r['runs']} | {fmt_median(r)} | "
                    f"{fmt_ms(r['min'])} | {fmt_ms(r['max'])} | {r['within']} of {r['runs']} | "
+                   f"{fmt_gap(r)} | {fmt_ms(r['stale'])} | {fmt_ms(r['silence'])} | "
                    f"{fmt_ms(r['bgpd'])} | {rec} | {'; '.join(r['reasons'])} |")
     if "vipd" in kinds:
         out.append("")
@@ -565,6 +668,13 @@ def markdown(rows, results, meta, kinds, modes, failures):
             fmt_ms(x["detect"] * 1000 if x["detect"] is not None else None, r)
             for x in results if x["kind"] == r["kind"] and x["mode"] == r["mode"])
         for r in rows) + ".")
+    late = sum(r["late"] for r in rows)
+    clock = sum(r["clock_starts"] for r in rows)
+    if late or clock:
+        out.append("")
+        out.append(f"{late} BFD packet(s) from a node reached the router after the failure; "
+                   f"{clock} link-down run(s) were timed from the clock before `ip link set` "
+                   "(the link monitor had no line).")
     if failures:
         out.append("")
         out.append("Failed runs (not in the table): " + "; ".join(failures) + ".")
@@ -575,6 +685,8 @@ def main(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--vipd", default=os.path.join(ROOT, "build", "release", "daemon",
                                                        "vipd"), help="vipd (release build)")
+    parser.add_argument("--commit", help="the commit vipd was built from, for the report "
+                        "(default: `git rev-parse --short HEAD` of this tree)")
     parser.add_argument("--runs", type=int, default=5, help="runs per node kind and mode")
     parser.add_argument("--kinds", default=",".join(KINDS))
     parser.add_argument("--modes", default=",".join(MODES))
@@ -639,7 +751,9 @@ def main(argv):
         meta = {
             "command": "python3 bench/bfd_failover_bench.py " + " ".join(argv),
             "vipd": os.path.relpath(vipd, ROOT) if vipd.startswith(ROOT + os.sep) else vipd,
-            "commit": version(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"]),
+            "commit": args.commit or version(["git", "-C", ROOT, "rev-parse", "--short",
+                                              "HEAD"]),
+            "vipd_version": version([args.vipd, "--version"]),
             "nproc": os.cpu_count(), "cpu": cpu_model(), "kernel": platform.release(),
             "date": time.strftime("%Y-%m-%d"), "load_start": load_start, "load_end": load1(),
             "wall": time.monotonic() - began, "runs": args.runs,

@@ -121,6 +121,7 @@ class BfdService {
   // Opens the receiving sockets (single hop and multihop) of the families in the options.
   // Fails (and opens nothing) when a port cannot be bound.
   Result<void> start();
+  bool started() const { return !receivers_.empty(); }
   // The ports the receiving sockets are bound to (the real ones when the option was 0).
   std::optional<std::uint16_t> port(Family family) const;
   std::optional<std::uint16_t> multihop_port(Family family) const;

@@ -15,16 +15,12 @@ std::uint64_t ms(bfd::Interval i) {
       std::chrono::duration_cast<std::chrono::milliseconds>(i).count());
 }
 
-// Whether a Down the peer signalled (our diag 3) reports a failure of the path: the peer's own
-// Diag says why its session left Up (RFC 5880 §4.1). Its detection time expired (1), the echo
-// function failed (2), its forwarding plane reset (4), a path is down (5, 6, 8): the path is
-// broken. AdminDown (7, or the AdminDown state: RFC 5882 §3.2), No Diagnostic (0: a session
-// the peer just created) and Neighbor Signaled Session Down (3: the peer deleting its session,
-// as FRR does when BGP gives it the source address, says this while vipd was Up) are not: the
-// packet carrying them came over the path, which therefore works.
-bool reports_failure(bfd::State remote_state, bfd::Diag remote_diag) {
-  if (remote_state == bfd::State::kAdminDown) return false;
-  switch (remote_diag) {
+}  // namespace
+
+bool is_failure(bfd::Diag diag, const std::optional<bfd::SessionStatus>& status) {
+  if (diag != bfd::Diag::kNeighborSignaledSessionDown || !status) return true;
+  if (status->remote_state == bfd::State::kAdminDown) return false;
+  switch (status->remote_diag) {
     case bfd::Diag::kNone:
     case bfd::Diag::kNeighborSignaledSessionDown:
     case bfd::Diag::kAdministrativelyDown:
@@ -34,20 +30,14 @@ bool reports_failure(bfd::State remote_state, bfd::Diag remote_diag) {
   }
 }
 
-}  // namespace
-
 BfdPeers::BfdPeers(asio::any_io_executor executor, TimerClock& clock, bgp::Speaker& speaker,
-                   BfdPeersOptions options)
+                   bfd::BfdService& service, std::optional<std::uint16_t> peer_port)
     : executor_(executor),
       clock_(clock),
       speaker_(speaker),
-      peer_port_(options.peer_port),
-      service_(executor, clock, options.service),
-      retry_(clock.make_timer(executor)) {
-  service_.on_state([this](const IpAddress& peer, bfd::State from, bfd::State to, bfd::Diag diag) {
-    on_state(peer, from, to, diag);
-  });
-}
+      service_(service),
+      peer_port_(peer_port),
+      retry_(clock.make_timer(executor)) {}
 
 void BfdPeers::set(const std::string& address, const std::optional<BfdPeerSettings>& settings) {
   const auto it = peers_.find(address);
@@ -94,7 +84,7 @@ void BfdPeers::first_up_overdue(const std::string& address) {
 }
 
 void BfdPeers::start_session(const std::string& address, Peer& peer) {
-  if (!started_) {
+  if (!service_.started()) {
     if (auto r = service_.start(); !r) {
       peer.problem = "cannot receive BFD: " + r.error().message();
       spdlog::error("peer {}: {}; BGP stays down until it can (retrying every {} s)", address,
@@ -102,7 +92,6 @@ void BfdPeers::start_session(const std::string& address, Peer& peer) {
       schedule_retry();
       return;
     }
-    started_ = true;
   }
   const bfd::SessionOptions options{.peer_port = peer_port_,
                                     .multihop = peer.settings.multihop,
@@ -150,8 +139,7 @@ void BfdPeers::on_state(const IpAddress& peer_address, bfd::State from, bfd::Sta
   }
   if (from != bfd::State::kUp) return;  // the gate is already closed, or BFD was never Up
   const auto status = service_.status(peer_address);
-  if (diag == bfd::Diag::kNeighborSignaledSessionDown && status &&
-      !reports_failure(status->remote_state, status->remote_diag)) {
+  if (!is_failure(diag, status)) {
     spdlog::info(
         "peer {}: BFD Down as the peer says, in state {} with \"{}\" (not a path failure): "
         "the BGP session is left alone while BFD comes Up again",
@@ -167,8 +155,7 @@ void BfdPeers::on_state(const IpAddress& peer_address, bfd::State from, bfd::Sta
 
 void BfdPeers::stop() {
   retry_->cancel();
-  service_.stop();
-  started_ = false;
+  for (const auto& [address, peer] : peers_) service_.remove_session(peer.settings.peer);
   peers_.clear();
 }
 

@@ -32,19 +32,23 @@
 
 namespace vipd::daemon {
 
-struct BfdPeersOptions {
-  bfd::ServiceOptions service;  // where Control packets are received
-  // Where the peers receive them; unset: the mode's port (3784, 4784 multihop). Tests only.
-  std::optional<std::uint16_t> peer_port;
-};
+// Whether a session leaving Up (to Down with `diag`; `status` read after the change) is a
+// failure of the path: this side's detection time expired, or the peer said Down with a Diag
+// that reports one (1, 2, 4, 5, 6, 8). AdminDown (RFC 5882 §3.2), Diag 0 (a session the peer
+// just created) and Diag 3 (the peer deleting its session: FRR says so) are not: the packet that
+// carried them came over the path.
+bool is_failure(bfd::Diag diag, const std::optional<bfd::SessionStatus>& status);
 
 // How long BGP waits for a new BFD session's first Up before it starts without it.
 inline constexpr Clock::duration kFirstUpWait = std::chrono::seconds(5);
 
 class BfdPeers {
  public:
+  // `service` is the daemon's, shared with the layer-2 sessions: the daemon passes its state
+  // changes to on_state(). `peer_port`: where the peers receive Control packets; unset, the
+  // mode's port (3784, 4784 multihop). Tests only.
   BfdPeers(asio::any_io_executor executor, TimerClock& clock, bgp::Speaker& speaker,
-           BfdPeersOptions options = {});
+           bfd::BfdService& service, std::optional<std::uint16_t> peer_port = std::nullopt);
   BfdPeers(const BfdPeers&) = delete;
   BfdPeers& operator=(const BfdPeers&) = delete;
 
@@ -54,11 +58,11 @@ class BfdPeers {
   void set(const std::string& address, const std::optional<BfdPeerSettings>& settings);
   // Stops every session silently (the end of a shutdown, after BGP was closed).
   void stop();
+  // A state change of one of the service's sessions (other owners' sessions are ignored).
+  void on_state(const IpAddress& peer, bfd::State from, bfd::State to, bfd::Diag diag);
 
   // The view of the peer's BFD session for /status, or none when the peer has no BFD.
   std::optional<admin::BfdView> view(const std::string& address) const;
-  // Where single-hop Control packets are received, once the first session started.
-  std::optional<std::uint16_t> port(Family family) const { return service_.port(family); }
 
  private:
   struct Peer {
@@ -70,15 +74,13 @@ class BfdPeers {
 
   void start_session(const std::string& address, Peer& peer);
   void first_up_overdue(const std::string& address);
-  void on_state(const IpAddress& peer, bfd::State from, bfd::State to, bfd::Diag diag);
   void schedule_retry();
 
   asio::any_io_executor executor_;
   TimerClock& clock_;
   bgp::Speaker& speaker_;
+  bfd::BfdService& service_;
   std::optional<std::uint16_t> peer_port_;
-  bfd::BfdService service_;
-  bool started_ = false;
   std::map<std::string, Peer> peers_;  // by the speaker's peer key
   std::unique_ptr<Timer> retry_;
 };

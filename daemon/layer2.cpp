@@ -10,12 +10,14 @@ namespace vipd::daemon {
 namespace json = boost::json;
 
 Layer2Speaker::Layer2Speaker(asio::any_io_executor executor, TimerClock& clock, k8s::Client& client,
-                             Layer2Options options, std::function<void()> replan)
+                             Layer2Options options, bfd::BfdService& bfd,
+                             std::function<void()> replan)
     : executor_(executor),
       clock_(clock),
       client_(client),
       options_(std::move(options)),
       replan_(std::move(replan)),
+      bfd_(bfd, liveness_, [this] { liveness_changed(); }),
       leases_(executor, client, clock,
               k8s::Collection{"/apis/coordination.k8s.io/v1/namespaces/" + options_.namespace_ +
                               "/leases"},
@@ -111,17 +113,43 @@ void Layer2Speaker::arm_expiry() {
   expiry_timer_->arm(*next, [this] { liveness_changed(); });
 }
 
-void Layer2Speaker::apply(const planner::Snapshot& snapshot) {
+void Layer2Speaker::apply(const planner::Snapshot& snapshot,
+                          const std::map<std::string, std::vector<IpAddress>>& node_addresses) {
   if (stopped_) return;
   const bool any_layer2 = snapshot.config && !snapshot.config->l2_advertisements.empty();
   // The Lease costs the API server a write every retry period: held only once layer 2 is
   // configured, and from then on.
   if (any_layer2 && lease_ && !lease_->stopped()) lease_->start();
   owner_.apply(snapshot, options_.node, vip::Liveness{.live = live_now()});
+
+  // BFD with the speakers next to this one in the rankings, and with those BFD failed (to see
+  // them come back).
+  auto watch = vip::bfd_neighbours(owner_.decisions(), options_.node);
+  for (const auto& n : liveness_.bfd_failed()) watch.insert(n);
+  watch.erase(options_.node);
+  std::vector<IpAddress> locals;
+  if (const auto it = node_addresses.find(options_.node); it != node_addresses.end()) {
+    locals = it->second;
+  }
+  std::map<std::string, IpAddress> sessions;
+  for (const auto& n : watch) {
+    const auto it = node_addresses.find(n);
+    if (it == node_addresses.end()) continue;
+    // An address of a family this node has, its first one's family first.
+    std::optional<IpAddress> pick;
+    for (const auto& l : locals) {
+      for (const auto& a : it->second) {
+        if (!pick && a.family() == l.family()) pick = a;
+      }
+    }
+    if (pick) sessions.emplace(n, *pick);
+  }
+  bfd_.set(sessions, locals);
 }
 
 void Layer2Speaker::release_all() {
   owner_.release_all();
+  bfd_.stop();
   if (stopped_) return;
   stopped_ = true;
   expiry_timer_->cancel();

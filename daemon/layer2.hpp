@@ -5,11 +5,12 @@
 // Responsible for the wiring: holding the Lease "vipd-speaker-<node>" (k8s::LeaseLock, 6 s
 // duration, renewed every 2 s; released at a clean stop so the next node takes over at once);
 // following every speaker's Lease (an informer) into speaker::SpeakerLiveness, with a timer
-// at the next expiry; electing owners (vip::elect) from the snapshot the BGP plan used and
-// handing this node's VIPs to vip::VipReconciler over rtnetlink and raw ARP/NDP sockets;
-// re-announcing what it holds when a speaker comes back (a healed partition converges);
-// resyncing the kernel's state every 30 s; views for /status and /metrics.
-// Not responsible for: the rules (vip/election.hpp, speaker/liveness.hpp), the BGP side
+// at the next expiry; BFD with the speakers ranked next to this one (daemon/layer2_bfd.hpp),
+// whose failures take a speaker out of the live set at once; electing owners (vip::elect) from the
+// snapshot the BGP plan used and handing this node's VIPs to vip::VipReconciler over rtnetlink and
+// raw ARP/NDP sockets; re-announcing what it holds when a speaker comes back (a healed partition
+// converges); resyncing the kernel's state every 30 s; views for /status and /metrics. Not
+// responsible for: the rules (vip/election.hpp, speaker/liveness.hpp), the BGP side
 // (daemon/speaker.cpp), the cluster objects of the snapshot.
 // Runs on the speaker's one thread.
 
@@ -22,8 +23,10 @@
 #include <vector>
 
 #include "admin/status.hpp"
+#include "bfd/transport.hpp"
 #include "common/asio.hpp"
 #include "common/timer.hpp"
+#include "daemon/layer2_bfd.hpp"
 #include "daemon/vip_owner.hpp"
 #include "k8s/client.hpp"
 #include "k8s/informer.hpp"
@@ -45,9 +48,10 @@ struct Layer2Options {
 
 class Layer2Speaker {
  public:
-  // `replan`: liveness changed; the caller plans again (and calls apply()).
+  // `replan`: liveness changed; the caller plans again (and calls apply()). `bfd`: the daemon's
+  // BFD service, whose state changes the caller passes to on_bfd_state().
   Layer2Speaker(asio::any_io_executor executor, TimerClock& clock, k8s::Client& client,
-                Layer2Options options, std::function<void()> replan);
+                Layer2Options options, bfd::BfdService& bfd, std::function<void()> replan);
   ~Layer2Speaker();
 
   // Starts following Leases and opens netlink and the raw sockets (a failure is logged and
@@ -55,8 +59,13 @@ class Layer2Speaker {
   Result<void> start();
   bool synced() const { return leases_.synced(); }
 
-  // Elects from `snapshot` and brings this node's VIPs up, the others down.
-  void apply(const planner::Snapshot& snapshot);
+  // Elects from `snapshot` and brings this node's VIPs up, the others down; keeps BFD sessions
+  // with the speakers ranked next to this node (`node_addresses`: each node's addresses).
+  void apply(const planner::Snapshot& snapshot,
+             const std::map<std::string, std::vector<IpAddress>>& node_addresses);
+  void on_bfd_state(const IpAddress& peer, bfd::State from, bfd::State to, bfd::Diag diag) {
+    bfd_.on_state(peer, from, to, diag);
+  }
   // Clean stop (idempotent): every VIP down, following Leases stops, and this node's Lease is
   // released (others take over at once); stopped() once the release is answered or timed out.
   void release_all();
@@ -66,6 +75,7 @@ class Layer2Speaker {
   const std::vector<vip::Decision>& decisions() const { return owner_.decisions(); }
   std::vector<admin::Layer2View> views() const { return owner_.views(); }
   std::vector<std::string> live_speakers() const;
+  std::vector<admin::SpeakerBfdView> speaker_bfd() const { return bfd_.views(); }
   netlink::Netlink* netlink() const { return owner_.netlink(); }
   // Service "namespace/name" → the interfaces its VIPs are up on, on this node (sorted).
   std::map<std::string, std::vector<std::string>> held_interfaces() const {
@@ -83,6 +93,7 @@ class Layer2Speaker {
   Layer2Options options_;
   std::function<void()> replan_;
   speaker::SpeakerLiveness liveness_;
+  Layer2Bfd bfd_;
   k8s::Informer<k8s::Lease> leases_;
   std::unique_ptr<k8s::LeaseLock> lease_;
   VipOwner owner_;

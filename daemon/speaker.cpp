@@ -4,6 +4,7 @@
 
 #include <malloc.h>
 
+#include <algorithm>
 #include <ctime>
 #include <map>
 #include <memory>
@@ -102,11 +103,12 @@ class NodeSpeaker {
                       spdlog::warn("speaker: Node {} cannot be read: {}", key, e.message());
                     },
                 .synced = [this] { schedule_plan(); }}),
+        bfd_service_(io.get_executor(), clock),
         layer2_(io.get_executor(), clock, client,
                 Layer2Options{.node = options_.node, .namespace_ = options_.namespace_},
-                [this] { schedule_plan(); }),
+                bfd_service_, [this] { schedule_plan(); }),
         speaker_(io.get_executor(), clock),
-        bfd_(io.get_executor(), clock, speaker_),
+        bfd_(io.get_executor(), clock, speaker_, bfd_service_),
         control_(speaker_, bfd_),
         reconciler_(control_),
         shutdown_(io, clock, options_.drain_time,
@@ -160,6 +162,8 @@ class NodeSpeaker {
   void plan_and_apply();
   void assigned_events();
   planner::Snapshot snapshot() const;
+  // Each node's addresses for BFD between speakers: InternalIPs, else ExternalIPs, IPv4 first.
+  std::map<std::string, std::vector<IpAddress>> node_addresses() const;
   admin::DaemonStatus report() const;
 
   asio::io_context& io_;
@@ -173,6 +177,7 @@ class NodeSpeaker {
   k8s::Informer<k8s::Service> services_;
   k8s::Informer<k8s::EndpointSlice> slices_;
   k8s::Informer<k8s::Node> nodes_;
+  bfd::BfdService bfd_service_;  // every BFD session of this daemon: BGP peers', speakers'
   Layer2Speaker layer2_;
   // Service "namespace/name" → the keys of its EndpointSlices.
   std::map<std::string, std::set<std::string>> slices_of_;
@@ -192,6 +197,11 @@ class NodeSpeaker {
 };
 
 int NodeSpeaker::start() {
+  bfd_service_.on_state(
+      [this](const IpAddress& peer, bfd::State from, bfd::State to, bfd::Diag diag) {
+        bfd_.on_state(peer, from, to, diag);
+        layer2_.on_bfd_state(peer, from, to, diag);
+      });
   admin_ = start_admin(
       io_.get_executor(), options_.admin, [this] { return report(); }, [this] { return ready_; });
   if (!admin_) return 1;
@@ -257,6 +267,23 @@ planner::Snapshot NodeSpeaker::snapshot() const {
   return snapshot;
 }
 
+std::map<std::string, std::vector<IpAddress>> NodeSpeaker::node_addresses() const {
+  std::map<std::string, std::vector<IpAddress>> out;
+  for (const auto& [key, entry] : nodes_.items()) {
+    auto& addresses = out[entry.value.meta.name];
+    for (const auto type : {k8s::NodeAddressType::kInternalIp, k8s::NodeAddressType::kExternalIp}) {
+      if (!addresses.empty()) break;
+      for (const auto& a : entry.value.addresses) {
+        if (a.type == type) addresses.push_back(a.address);
+      }
+    }
+    std::stable_sort(
+        addresses.begin(), addresses.end(),
+        [](const IpAddress& a, const IpAddress& b) { return a.is_v4() && !b.is_v4(); });
+  }
+  return out;
+}
+
 void NodeSpeaker::plan_and_apply() {
   const bool node_known = nodes_.get(options_.node) != nullptr;
   if (!node_known && !node_missing_said_) {
@@ -271,7 +298,7 @@ void NodeSpeaker::plan_and_apply() {
   if (auto* nl = layer2_.netlink()) host.host = host_addresses(*nl);
   const auto snap = snapshot();
   log_notes(reconciler_.apply(planner::plan(snap, options_.node), host));
-  layer2_.apply(snap);
+  layer2_.apply(snap, node_addresses());
   assigned_events();
   statuses_.set_announced(speaker::announced_peers(reconciler_.decisions()));
   statuses_.set_layer2(layer2_.held_interfaces());
@@ -331,6 +358,7 @@ admin::DaemonStatus NodeSpeaker::report() const {
   for (const auto& d : reconciler_.decisions()) in.announcements.push_back(announcement_view(d));
   in.layer2 = layer2_.views();
   in.live_speakers = layer2_.live_speakers();
+  in.speaker_bfd = layer2_.speaker_bfd();
   for (const auto& [key, entry] : services_.items()) {
     const auto& service = entry.value;
     if (!speaker::serves(service, options_.lb_class)) continue;

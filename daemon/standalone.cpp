@@ -83,7 +83,8 @@ class Standalone {
                   schedule_plan();
                 }),
         speaker_(io.get_executor(), clock),
-        bfd_(io.get_executor(), clock, speaker_),
+        bfd_service_(io.get_executor(), clock),
+        bfd_(io.get_executor(), clock, speaker_, bfd_service_),
         control_(speaker_, bfd_),
         reconciler_(control_),
         vips_(io.get_executor(), clock, "standalone"),
@@ -152,7 +153,8 @@ class Standalone {
   StandaloneAllocation allocation_;
   health::HealthChecker health_;
   bgp::Speaker speaker_;
-  BfdPeers bfd_;  // the BFD sessions guarding the speaker's peers
+  bfd::BfdService bfd_service_;  // every BFD session of this daemon
+  BfdPeers bfd_;                 // those guarding the speaker's peers
   BgpSpeakerControl control_;
   RouteReconciler reconciler_;
   bool ready_ = false;
@@ -174,6 +176,8 @@ class Standalone {
 };
 
 int Standalone::start() {
+  bfd_service_.on_state([this](const IpAddress& peer, bfd::State from, bfd::State to,
+                               bfd::Diag diag) { bfd_.on_state(peer, from, to, diag); });
   auto checked = config::check_file(options_.config_file, config::InputFormat::kStandalone);
   for (const auto& d : checked.diagnostics) {
     if (d.severity == config::Severity::kError) {

@@ -461,10 +461,10 @@ neighbors:{neighbors}""", name="collector")
 
     # --- client traffic -------------------------------------------------------------------
 
-    def client_args(self, out, count, interval, targets, limit):
+    def client_args(self, out, count, interval, targets, limit, timeout=1.0):
         return [PYTHON, os.path.join(HERE, "demo_lab.py"), "client", "--targets",
                 ",".join(targets), "--count", str(count), "--interval", str(interval),
-                "--timeout", "1", "--limit", str(limit), "--out", out]
+                "--timeout", str(timeout), "--limit", str(limit), "--out", out]
 
     def requests(self, count, interval=0.005, targets=(VIP_V4, VIP_V6), limit=20):
         """Runs `count` requests from the client (alternating IPv4 and IPv6), for at most
@@ -477,12 +477,13 @@ neighbors:{neighbors}""", name="collector")
         with open(out) as f:
             return Traffic(json.load(f)["records"])
 
-    def start_requests(self, interval=0.02, targets=(VIP_V4, VIP_V6), limit=60):
-        """Starts requests in the background until `stop_requests` (at most `limit` s)."""
+    def start_requests(self, interval=0.02, targets=(VIP_V4, VIP_V6), limit=60, timeout=1.0):
+        """Starts requests in the background until `stop_requests` (at most `limit` s); each
+        waits `timeout` seconds at most for its answer."""
         self.clients += 1
         out = os.path.join(self.lab.dir, f"client-{self.clients}.json")
         count = int(limit / interval)
-        p = self.lab.run("client", self.client_args(out, count, interval, targets, limit),
+        p = self.lab.run("client", self.client_args(out, count, interval, targets, limit, timeout),
                          f"client-{self.clients}.log")
         p.out_path = out
         return p

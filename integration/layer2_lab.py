@@ -104,12 +104,22 @@ def answers(demo, count=40):
     return t.answered(), t
 
 
-def failover(demo, fault, new_owner, limit=30, targets=(L2_V4, L2_V6), vip=L2_V4):
+def bfd_up(demo, node, other):
+    """Whether `node`'s speaker has BFD Up with `other`'s (layer-2 liveness)."""
+    for b in (demo.speakers[node].status() or {}).get("speaker_bfd", []):
+        if b["node"] == other:
+            return b["state"] == "Up"
+    return False
+
+
+def failover(demo, fault, new_owner, limit=30, targets=(L2_V4, L2_V6), vip=L2_V4, timeout=1.0):
     """Runs client requests in the background, applies `fault`, and returns the seconds from
     the fault to the end of the first request answered by `new_owner` after which every
     request succeeds (None if that never happened), and the traffic. The client's records
-    carry CLOCK_MONOTONIC times, which this process shares."""
-    p = demo.start_requests(interval=0.02, targets=targets, limit=limit)
+    carry CLOCK_MONOTONIC times, which this process shares. Each request waits `timeout` s at
+    most: one sent to the old owner just before the move waits that long, so sub-second
+    measurements use a shorter one."""
+    p = demo.start_requests(interval=0.02, targets=targets, limit=limit, timeout=timeout)
     time.sleep(0.5)
     t0 = time.monotonic()
     fault()

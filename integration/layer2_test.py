@@ -6,7 +6,8 @@ neighbour discovery, so what moves on a failure is the router's neighbour entry.
 
 Checked: the VIP is on exactly the node MetalLB's rule elects (SHA-256 of node#address), the
 router's neighbour entry points at that node and the client's requests reach it; then the
-owner's speaker is killed (SIGKILL), the owner's LAN link goes down, the owner's endpoint goes
+owner's speaker is killed (SIGKILL) and its LAN link goes down (BFD between the speakers: traffic
+back in under a second), the owner's LAN link goes down (the same), the owner's endpoint goes
 away (policy Local), the owner is cut off from the API server and comes back (partition and
 heal: one owner in the end), and a clean stop hands over at once. Each failover reports the
 time from the fault to the first request answered by the new owner.
@@ -21,9 +22,9 @@ import time
 from demo_lab import NODES
 from k8s_lab import KubeDemo, endpoint_slices
 from lab import run_tests, wait_for
-from layer2_lab import (L2_CONFIG, L2_V4, L2_V6, answers, failover, holders, l2_statuses,
-                        lan_if, lan_service, link_up, node_mac, ranked, router_neighbour,
-                        wait_owner)
+from layer2_lab import (L2_CONFIG, L2_V4, L2_V6, answers, bfd_up, failover, holders,
+                        l2_statuses, lan_if, lan_service, link_up, node_mac, ranked,
+                        router_neighbour, wait_owner)
 
 def setup(lab, vipd, policy="Cluster", endpoints=tuple(NODES)):
     demo = KubeDemo(lab, vipd, say=lambda text: print(text, flush=True), strict=True)
@@ -78,6 +79,9 @@ def test_killed_owner_is_replaced(lab, vipd):
     order = ranked(NODES)
     owner, successor = order[0], order[1]
     assert wait_owner(demo, owner)
+    # The successor watches the owner with BFD (it comes Up at the 1 s rate of a new session).
+    assert wait_for("BFD between the owner and its successor",
+                    lambda: bfd_up(demo, successor, owner) and bfd_up(demo, owner, successor), 15)
     # A killed speaker leaves its address behind (nothing deletes it): take the node's link
     # down too, as when the node itself dies, so the old copy cannot answer.
 
@@ -85,12 +89,16 @@ def test_killed_owner_is_replaced(lab, vipd):
         demo.speakers[owner].signal(signal.SIGKILL)
         demo.lab.exec(owner, "ip", "link", "set", lan_if(demo, owner), "down")
 
-    took, t = failover(demo, fault, successor)
+    # BFD between the speakers notices within 300 ms; requests wait 0.25 s at most, so one
+    # in flight to the dead owner does not hide the takeover.
+    took, t = failover(demo, fault, successor, timeout=0.25)
     print(f"killed owner: traffic back on {successor} after "
           f"{'never' if took is None else f'{took:.2f} s'}", flush=True)
-    assert took is not None, t.describe_failures()
+    assert took is not None and took < 1, (took, t.describe_failures())
     assert holders(demo) == [successor]
     assert router_neighbour(demo, L2_V4) == node_mac(demo, successor)
+    bfd = {b["node"]: b for b in demo.speakers[successor].status().get("speaker_bfd", [])}
+    assert bfd.get(owner, {}).get("failed") is True, bfd
 
 
 def test_owner_link_down_moves_the_vip(lab, vipd):
@@ -98,14 +106,16 @@ def test_owner_link_down_moves_the_vip(lab, vipd):
     order = ranked(NODES)
     owner, successor = order[0], order[1]
     assert wait_owner(demo, owner)
-    # The owner's speaker keeps running; with its LAN link down it cannot renew its Lease (the
-    # API server is on the LAN), so it lets go and the others take over.
+    assert wait_for("BFD between the owner and its successor",
+                    lambda: bfd_up(demo, successor, owner) and bfd_up(demo, owner, successor), 15)
+    # The owner's speaker keeps running; its LAN link down, BFD with it fails at once (and it
+    # cannot renew its Lease: the API server is on the LAN), so the successor takes over.
     took, t = failover(demo, lambda: demo.lab.exec(owner, "ip", "link", "set",
                                                    lan_if(demo, owner), "down"),
-                       successor)
+                       successor, timeout=0.25)
     print(f"owner link down: traffic back on {successor} after "
           f"{'never' if took is None else f'{took:.2f} s'}", flush=True)
-    assert took is not None, t.describe_failures()
+    assert took is not None and took < 1, (took, t.describe_failures())
     # The link comes back: the original owner ranks first again and takes the VIP back; one
     # owner only.
     link_up(demo, owner)

@@ -10,10 +10,12 @@
 // Lease seen for the first time counts as just renewed); a Lease whose holder is empty
 // (released at a clean shutdown) or is not the node it is named after, or that was deleted,
 // makes that node not live at once; when the next holder expires (for the caller's timer).
+// Also: BFD verdicts between the speakers, which take a node out of the live set at once.
 // Not responsible for: holding this node's own Lease (k8s::LeaseLock), Node readiness
-// (conditions are in the snapshot), BFD (faster, later, behind the same live set).
+// (conditions are in the snapshot), running BFD (daemon/layer2_bfd.hpp).
 // Pure: the caller passes the time.
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <set>
@@ -40,6 +42,16 @@ class SpeakerLiveness {
   // A Lease was deleted.
   void forget(std::string_view lease_name);
 
+  // BFD between the speakers (faster than Leases): `node`'s session left Up for a failure. It
+  // is not live until BFD is Up with it again (bfd_up), or until its Lease has been renewed
+  // twice since (once could be a renewal made before it died and seen late): it then talks to
+  // Kubernetes, which ends the disagreement.
+  void bfd_down(std::string_view node);
+  void bfd_up(std::string_view node);
+  // The nodes a BFD failure still keeps out of live().
+  std::set<std::string, std::less<>> bfd_failed() const;
+
+  // Live by its Lease and not kept out by BFD.
   std::set<std::string, std::less<>> live(Clock::time_point now) const;
   // The earliest moment a live holder stops being live, if any is live.
   std::optional<Clock::time_point> next_expiry(Clock::time_point now) const;
@@ -50,8 +62,12 @@ class SpeakerLiveness {
     std::optional<k8s::MicroTime> renew_time;
     Clock::duration duration = kDefaultDuration;
     Clock::time_point changed{};  // when holder or renewTime last changed, on our clock
+    std::uint64_t changes = 0;    // how many times they changed
   };
+  std::uint64_t changes(std::string_view node) const;
+
   std::map<std::string, Seen, std::less<>> by_node_;
+  std::map<std::string, std::uint64_t, std::less<>> bfd_failed_;  // node -> changes() then
 };
 
 }  // namespace vipd::speaker

@@ -281,4 +281,16 @@ std::vector<Decision> elect(const planner::Snapshot& snapshot, std::string_view 
   return out;
 }
 
+std::set<std::string, std::less<>> bfd_neighbours(const std::vector<Decision>& decisions,
+                                                  std::string_view node) {
+  std::set<std::string, std::less<>> out;
+  for (const auto& d : decisions) {
+    const auto it = std::find(d.ranked.begin(), d.ranked.end(), node);
+    if (it == d.ranked.end()) continue;
+    if (it != d.ranked.begin()) out.insert(*std::prev(it));
+    if (std::next(it) != d.ranked.end()) out.insert(*std::next(it));
+  }
+  return out;
+}
+
 }  // namespace vipd::vip

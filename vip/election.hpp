@@ -92,6 +92,14 @@ std::vector<Decision> elect(const planner::Snapshot& snapshot, std::string_view 
 // tells the others in its heartbeats.
 bool serves_here(const planner::ServiceInfo& service);
 
+// The speakers `node` keeps BFD sessions with for fast layer-2 liveness: in every decision's
+// ranking, the candidates just above and just below it. Each watches the one ranked directly
+// above it (the owner, for the second), so a dead owner's successor knows within a BFD
+// detection time; both ends of a pair find each other from the same decisions, so never a full
+// mesh: at most two sessions per decision.
+std::set<std::string, std::less<>> bfd_neighbours(const std::vector<Decision>& decisions,
+                                                  std::string_view node);
+
 // The candidates in election order (SHA-256 of node#key, ascending; `score` higher first).
 std::vector<std::string> rank(std::vector<std::string> nodes, std::string_view key,
                               const std::function<int(std::string_view)>& score = {});

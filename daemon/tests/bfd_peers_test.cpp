@@ -21,15 +21,16 @@ class BfdPeersTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_TRUE(router_bfd_.start());
-    peers_ = std::make_unique<BfdPeers>(
-        io_.get_executor(), clock_, speaker_,
-        BfdPeersOptions{.service = {.port = 0, .multihop_port = 0, .ipv6 = false},
-                        .peer_port = router_bfd_.port(Family::kV4)});
+    peers_ = std::make_unique<BfdPeers>(io_.get_executor(), clock_, speaker_, service_,
+                                        router_bfd_.port(Family::kV4));
+    service_.on_state([this](const IpAddress& peer, bfd::State from, bfd::State to,
+                             bfd::Diag diag) { peers_->on_state(peer, from, to, diag); });
   }
   void TearDown() override {
     peers_->stop();
     speaker_.stop_all("test over");
     router_bfd_.stop();
+    service_.stop();
     settle();
   }
 
@@ -62,7 +63,7 @@ class BfdPeersTest : public ::testing::Test {
 
   // The router's side of BFD, sending to vipd's port.
   void router_bfd_on(std::uint8_t mult = 3) {
-    auto port = peers_->port(Family::kV4);
+    auto port = service_.port(Family::kV4);
     ASSERT_TRUE(port.has_value());
     ASSERT_TRUE(router_bfd_.add_session(router_.address(), std::nullopt, timers(300ms, mult),
                                         {.peer_port = *port}));
@@ -74,7 +75,7 @@ class BfdPeersTest : public ::testing::Test {
     asio::ip::udp::socket s(io_, asio::ip::udp::endpoint(asio::ip::address_v4::loopback(), 0));
     s.set_option(asio::ip::unicast::hops(255));
     s.send_to(asio::buffer(bytes), asio::ip::udp::endpoint(asio::ip::address_v4::loopback(),
-                                                           peers_->port(Family::kV4).value()));
+                                                           service_.port(Family::kV4).value()));
   }
 
   void settle() {
@@ -122,6 +123,9 @@ class BfdPeersTest : public ::testing::Test {
   bgp::scripted::Router router_{io_};
   bgp::Speaker speaker_{io_.get_executor(), clock_};
   bfd::BfdService router_bfd_{
+      io_.get_executor(), clock_, {.port = 0, .multihop_port = 0, .ipv6 = false}};
+  // vipd's, shared as the daemon shares it.
+  bfd::BfdService service_{
       io_.get_executor(), clock_, {.port = 0, .multihop_port = 0, .ipv6 = false}};
   std::unique_ptr<BfdPeers> peers_;
 };

@@ -44,6 +44,33 @@ TEST(SpeakerLiveness, LiveUntilTheDurationPassesWithoutARenewal) {
   EXPECT_THAT(l.live(t0 + 10s), ElementsAre("node-b"));
 }
 
+TEST(SpeakerLiveness, ABfdFailureTakesANodeOutUntilBfdIsUpOrTwoRenewals) {
+  SpeakerLiveness l;
+  l.observe(lease("vipd-speaker-node-a", "node-a", "2026-12-07T10:00:00.000000Z"), t0);
+  l.observe(lease("vipd-speaker-node-b", "node-b", "2026-12-07T10:00:00.000000Z"), t0);
+  l.bfd_down("node-a");
+  EXPECT_THAT(l.live(t0 + 1s), ElementsAre("node-b"));  // at once, the Lease still valid
+  EXPECT_THAT(l.bfd_failed(), ElementsAre("node-a"));
+  // One renewal seen after the failure may have been made before it: still out.
+  l.observe(lease("vipd-speaker-node-a", "node-a", "2026-12-07T10:00:02.000000Z"), t0 + 2s);
+  EXPECT_THAT(l.live(t0 + 2s), ElementsAre("node-b"));
+  // A second one: node-a talks to Kubernetes, which ends the disagreement.
+  l.observe(lease("vipd-speaker-node-a", "node-a", "2026-12-07T10:00:04.000000Z"), t0 + 4s);
+  EXPECT_THAT(l.live(t0 + 4s), ElementsAre("node-a", "node-b"));
+  EXPECT_TRUE(l.bfd_failed().empty());
+
+  // BFD Up again clears a failure at once.
+  l.bfd_down("node-b");
+  EXPECT_THAT(l.live(t0 + 4s), ElementsAre("node-a"));
+  l.bfd_up("node-b");
+  EXPECT_THAT(l.live(t0 + 4s), ElementsAre("node-a", "node-b"));
+  // A node BFD failed and that never renews stays out, and its Lease expires as usual.
+  l.bfd_down("node-b");
+  EXPECT_THAT(l.live(t0 + 5s), ElementsAre("node-a"));
+  EXPECT_THAT(l.live(t0 + 7s), ElementsAre("node-a"));
+  EXPECT_THAT(l.bfd_failed(), ElementsAre("node-b"));
+}
+
 TEST(SpeakerLiveness, ReleasedForeignOrDeletedIsNotLive) {
   SpeakerLiveness l;
   l.observe(lease("vipd-speaker-node-a", "", "2026-12-07T10:00:00.000000Z"), t0);

@@ -76,6 +76,24 @@ struct Fixture {
   }
 };
 
+TEST(BfdNeighbours, TheCandidatesNextToThisNodeInEachRanking) {
+  std::vector<Decision> decisions(3);
+  decisions[0].ranked = {"a", "b", "c", "d"};
+  decisions[1].ranked = {"c", "a"};
+  decisions[2].ranked = {"d"};
+  EXPECT_THAT(bfd_neighbours(decisions, "a"), ElementsAre("b", "c"));
+  EXPECT_THAT(bfd_neighbours(decisions, "b"), ElementsAre("a", "c"));
+  EXPECT_THAT(bfd_neighbours(decisions, "c"), ElementsAre("a", "b", "d"));
+  EXPECT_THAT(bfd_neighbours(decisions, "d"), ElementsAre("c"));
+  EXPECT_THAT(bfd_neighbours(decisions, "e"), ElementsAre());
+  // Symmetric: whoever x keeps a session with keeps one with x.
+  for (const auto* x : {"a", "b", "c", "d"}) {
+    for (const auto& y : bfd_neighbours(decisions, x)) {
+      EXPECT_TRUE(bfd_neighbours(decisions, y).contains(x)) << x << " " << y;
+    }
+  }
+}
+
 TEST(Rank, MatchesMetallbOrder) {
   EXPECT_THAT(rank({"node-a", "node-b", "node-c"}, "192.0.2.130"),
               ElementsAre("node-b", "node-c", "node-a"));
