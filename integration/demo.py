@@ -92,7 +92,8 @@ def run_kubernetes(demo):
     demo.step_traffic(tuple(NODES))
     demo.step_observe("node1")
     demo.step_delete()
-    demo.step_layer2()
+    stopped = demo.step_layer2()
+    demo.step_romana_failover(stopped)
 
 
 def print_logs(lab):

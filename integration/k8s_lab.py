@@ -347,14 +347,56 @@ class KubeDemo(Demo):
         self.expect(set(t.answered()) == {owner} and not t.failures(),
                     f"100 client requests: all answered by {owner}", str(t.answered()))
         self.say(f"  {owner}'s speaker is stopped (SIGTERM, as when its pod is deleted) while the "
-                 "client keeps sending")
+                 "client keeps sending (each request waits 0.25 s at most)")
         took, t = failover(self, lambda: self.speakers[owner].signal(signal.SIGTERM), successor,
-                           limit=15)
+                           limit=15, timeout=0.25)
         self.show("router", "ip", "neigh", "show", L2_V4, label="router")
         self.kubectl_shown("get", "servicel2statuses", "-n", "metallb-system")
-        # A request in flight when the address moves waits for the client's 1 s timeout.
-        self.expect(took is not None and took < 2,
-                    f"{successor} took the VIP over: client traffic back at once (a request in "
-                    f"flight when the address moves waits for the client's 1 s timeout)",
+        # A request in flight when the address moves waits for the client's timeout (0.25 s).
+        self.expect(took is not None and took < 1,
+                    f"{successor} took the VIP over: client traffic back at once",
+                    "never" if took is None else f"after {took:.2f} s")
+        return (owner,)
+
+    def step_romana_failover(self, dead):
+        """A Romana VIP on the LAN: it lives on a node with its endpoint; that node dies and the
+        next one takes the client's traffic in under a second (BFD between the speakers).
+        `dead`: the speakers already stopped (the live ones hold the endpoints)."""
+        from layer2_lab import (bfd_up, failover, holders, lan_if, node_mac, ranked,
+                                router_neighbour)
+        vip = "192.0.2.201"
+        live = sorted(n for n in NODES if n not in dead)
+        owner, successor = ranked(live, vip)[:2]
+        self.heading(f"A Romana VIP ({vip}, the romanavip annotation on a ClusterIP Service) with "
+                     f"endpoints on {' and '.join(live)}; then its node dies")
+        self.kubectl_shown("apply", "-f", "-", input=yaml_stream(
+            {"apiVersion": "v1", "kind": "Service",
+             "metadata": {"name": "romana", "namespace": "default",
+                          "annotations": {"romanavip": json.dumps({"ip": vip})}},
+             "spec": {"type": "ClusterIP", "ports": [{"port": 80, "protocol": "TCP"}]}},
+            *endpoint_slices(live, service="romana")))
+        got = wait_for(f"{owner} to hold {vip}", lambda: holders(self, vip) == [owner], 20)
+        self.kubectl_shown("get", "service", "romana")
+        self.expect(got, f"{owner} holds {vip} (the controller put it in spec.externalIPs)",
+                    f"holders: {holders(self, vip)}")
+        up = wait_for("BFD between the two speakers",
+                      lambda: bfd_up(self, successor, owner) and bfd_up(self, owner, successor), 15)
+        self.say(f"  {successor}'s BFD sessions with other speakers (its /status, speaker_bfd):")
+        for b in self.speakers[successor].status().get("speaker_bfd", []):
+            self.say(f"    {b['node']} {b['address']} {b['state']}")
+        self.expect(up, f"{successor} watches {owner} with BFD (100 ms x 3)")
+        self.say(f"  {owner} dies: its speaker is killed (SIGKILL) and its LAN link goes down, "
+                 "while the client keeps sending (each request waits 0.25 s at most)")
+
+        def fault():
+            self.speakers[owner].signal(signal.SIGKILL)
+            self.lab.exec(owner, "ip", "link", "set", lan_if(self, owner), "down")
+
+        took, t = failover(self, fault, successor, limit=15, targets=(vip,), vip=vip,
+                           timeout=0.25)
+        self.show("router", "ip", "neigh", "show", vip, label="router")
+        self.expect(took is not None and took < 1 and
+                    router_neighbour(self, vip) == node_mac(self, successor),
+                    f"{successor} took {vip} over: client traffic back in under a second",
                     "never" if took is None else f"after {took:.2f} s")
 
