@@ -211,6 +211,9 @@ class Demo:
 
     def __init__(self, lab, vipd, say=print, strict=False):
         self.lab, self.vipd, self.say, self.strict = lab, vipd, say, strict
+        # The router runs bfdd and BFD on its IPv4 sessions with the nodes (FRR's defaults,
+        # 300 ms x 3); set before setup().
+        self.router_bfd = False
         self.results = []   # (what, ok, detail)
         self.speakers = {}  # node → speaker
         self.starts = {}    # node → how many speakers were started (log names)
@@ -306,7 +309,7 @@ router bgp {ROUTER_AS}
  neighbor NODES6 remote-as {NODE_AS}
  neighbor NODES6 passive
  neighbor NODES6 timers 1 {HOLD_TIME}
-{peers} !
+{peers}{" neighbor NODES4 bfd" + chr(10) if self.router_bfd else ""} !
  address-family ipv4 unicast
   maximum-paths 8
   neighbor NODES4 activate
@@ -316,7 +319,7 @@ router bgp {ROUTER_AS}
   neighbor NODES6 activate
  exit-address-family
 !
-""")
+""", bfdd_conf="hostname bfdd\nlog stdout informational\n!\nbfd\n!\n" if self.router_bfd else None)
 
     def start_collector(self):
         from lab import Gobgpd

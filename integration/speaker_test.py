@@ -2,8 +2,9 @@
 """`vipd speaker` on three nodes and `vipd controller`, against the test API server, an FRR
 router with ECMP and a gobgpd collector (the Kubernetes lab, k8s_lab.py), driven with kubectl
 as a user would: the Kubernetes demo's steps with assertions, and a speaker killed and
-restarted, a node excluded from load balancers, a peer whose node selector stops matching, and
-an invalid configuration.
+restarted, a node excluded from load balancers, a peer whose node selector stops matching, an
+invalid configuration, a peer password from a Secret, and a BFDProfile on the router's BGPPeer
+(a frozen node leaves the router's route within the BFD detection time).
 
 Usage: speaker_test.py --vipd build/dev/daemon/vipd [-k NAME]
 """
@@ -210,12 +211,61 @@ neighbors:{neighbors}
     assert not demo.speakers["node1"].config_state().get("stale")
 
 
+def test_bfd_on_a_bgppeer_drops_a_frozen_node_within_the_detection_time(lab, vipd):
+    demo = KubeDemo(lab, vipd, say=lambda text: print(text, flush=True), strict=True)
+    demo.router_bfd = True  # FRR: `neighbor ... bfd` on the IPv4 sessions, bfdd 300 ms x 3
+    demo.setup()
+    demo.wait_ready()
+    c = demo.cluster
+    c.kubectl("apply", "-f", "-", input=CONFIG + """---
+apiVersion: metallb.io/v1beta1
+kind: BFDProfile
+metadata: {name: fast, namespace: metallb-system}
+spec: {receiveInterval: 300, transmitInterval: 300, detectMultiplier: 3}
+""")
+    c.kubectl("patch", "bgppeer", "router", "-n", "metallb-system", "--type=merge", "-p",
+              json.dumps({"spec": {"bfdProfile": "fast"}}))
+
+    def bfd_state(node):
+        for p in demo.speakers[node].status().get("peers", []):
+            if p["name"] == "router":
+                return (p.get("bfd") or {}).get("state")
+        return None
+
+    assert wait_for("BFD Up on every node", lambda: all(bfd_state(n) == "Up" for n in NODES), 20), \
+        {n: bfd_state(n) for n in NODES}
+    assert wait_for("nine sessions", lambda: demo.established_sessions() == 9, 20)
+    c.apply(web_service("Cluster"), *endpoint_slices(list(NODES)))
+    assert demo.wait_hops(list(NODES), 20) is not None, hops(demo)
+    _, metrics = demo.speakers["node1"].get("/metrics")
+    assert 'vipd_bfd_session_up{peer="192.0.2.1"} 1' in metrics, metrics[-1500:]
+
+    # node2's speaker frozen: the router's BFD drops it after 3 x 300 ms from its last packet,
+    # before the 3 s hold time would.
+    demo.speakers["node2"].signal(signal.SIGSTOP)
+    frozen = time.monotonic()
+    try:
+        assert wait_for("node2 to leave the IPv4 route",
+                        lambda: demo.kernel_next_hops(VIP_V4) == ["node1", "node3"], 5, 0.02)
+        gone = time.monotonic() - frozen
+        print(f"  node2 frozen: its IPv4 next hop left the router after {gone * 1000:.0f} ms "
+              f"(BFD 300 ms x 3, hold time 3 s)", flush=True)
+        assert gone < 1.5, gone
+        node2_v4 = NODES["node2"][0]
+        bgp = demo.frr.json(f"show bgp neighbors {node2_v4}", daemon="bgpd").get(node2_v4, {})
+        assert bgp.get("lastErrorCodeSubcode") == "060A", bgp  # FRR sent Cease / BFD Down
+    finally:
+        demo.speakers["node2"].signal(signal.SIGCONT)
+    assert demo.wait_hops(list(NODES), 20) is not None, hops(demo)
+
+
 TESTS = [
     test_the_demo_steps,
     test_a_killed_speaker_announces_the_same_routes_again_and_a_drained_one_leaves,
     test_an_excluded_node_withdraws_and_a_peer_whose_selector_stops_matching_closes,
     test_an_invalid_configuration_keeps_the_last_good_announcements,
     test_a_peer_password_from_a_secret,
+    test_bfd_on_a_bgppeer_drops_a_frozen_node_within_the_detection_time,
 ]
 
 if __name__ == "__main__":
