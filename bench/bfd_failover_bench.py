@@ -40,7 +40,8 @@ namespace gives the link's going down (fallback: the clock before `ip link set`)
 / link up, and the route must come back (a sanity check; its time is printed, informational).
 Every run builds a fresh lab, so no run inherits another's backoff timers. The failure comes
 once BGP has been Established for 2 s and, with BFD, the node has sent only plain Up packets
-for 2 s (the router's session at 300 ms x 3).
+for 2 s (the router's session at 300 ms x 3), at a random instant in the next 3 s (so that
+its phase against the node's BFD packets and KEEPALIVEs is random).
 
 Also shown, to explain the figure: tcpdump on the router's interface times the node's BFD
 packets (the gaps between them: its TX interval and jitter; the age of the last one at the
@@ -55,6 +56,7 @@ import argparse
 import datetime
 import os
 import platform
+import random
 import re
 import shutil
 import signal
@@ -83,6 +85,10 @@ DETECT_CAP = 10.0  # seconds to wait for the route to go (BFD kinds)
 CONTROL_CAP = 15.0  # ... for the control (hold time 9 s)
 RECOVERY_CAP = 90.0  # seconds for the route to come back after SIGCONT / link up
 SETTLE = 2.0  # seconds of steady state (BFD Up at 300 ms, route installed) before the failure
+# The failure comes at a random instant this long after the steady state is reached: one
+# KEEPALIVE interval of the control (hold 9 s), ten BFD intervals, so that its phase against
+# the node's timers is random rather than tied to the session's start.
+PHASE = 3.0
 TARGET_MS = 800  # the issue's target, shown for reading only
 
 BFD_TIMERS = {"remote-detect-multiplier": 3, "remote-transmit-interval": 300,
@@ -451,7 +457,8 @@ def run_once(kind, mode, args):
             wait_for("the route monitor's probe", lambda: any(
                 PROBE_ROUTE.split("/")[0] in text for _, text in routes.events(mark)), 5, 0.01)
 
-            # The failure.
+            # The failure, at a random instant (PHASE).
+            time.sleep(random.uniform(0.0, PHASE))
             ifname = lab.prefix + "n0"
             if mode == "freeze":
                 start = time.time()
@@ -525,7 +532,8 @@ def summary(results, kind, mode):
         "bgpd": statistics.median(told) if told else None,
         "gap": (statistics.median(gaps), min(gaps), max(gaps)) if gaps else None,
         "stale": statistics.median(stale) if stale else None,
-        "silence": statistics.median(silence) if silence else None,
+        "silence": ((statistics.median(silence), min(silence), max(silence))
+                    if silence else None),
         "late": sum(r["late"] for r in rs),
         "clock_starts": sum(1 for r in rs
                             if mode == "link-down" and r["start_source"] != "monitor"),
@@ -563,20 +571,20 @@ def ratio(rows, mode, a, b):
     return f"{ra['median'] / rb['median']:.2f}"
 
 
-def fmt_gap(row):
-    g = row["gap"]
-    return "—" if g is None else f"{g[0]:.0f} ({g[1]:.0f}–{g[2]:.0f})"
+def fmt_range(v):
+    """(median, min, max) as "median (min–max)"."""
+    return "—" if v is None else f"{v[0]:.0f} ({v[1]:.0f}–{v[2]:.0f})"
 
 
 def print_table(rows, kinds, modes):
     print(f"{'mode':<10} {'node':<12} {'runs':>4} {'median ms':>10} {'min':>6} {'max':>6} "
-          f"{'<=800ms':>7} {'node TX gap ms':>15} {'pkt age':>7} {'pkt->gone':>9} "
+          f"{'<=800ms':>7} {'node TX gap ms':>15} {'pkt age':>7} {'pkt->gone ms':>15} "
           f"{'bgpd ms':>8} {'recovery s':>10}  router's reset reason")
     for r in rows:
         rec = "—" if r["recovery"] is None else f"{r['recovery']:.1f}"
         print(f"{r['mode']:<10} {r['kind']:<12} {r['runs']:>4} {fmt_median(r):>10} "
               f"{fmt_ms(r['min']):>6} {fmt_ms(r['max']):>6} {r['within']:>4}/{r['runs']:<2} "
-              f"{fmt_gap(r):>15} {fmt_ms(r['stale']):>7} {fmt_ms(r['silence']):>9} "
+              f"{fmt_range(r['gap']):>15} {fmt_ms(r['stale']):>7} {fmt_range(r['silence']):>15} "
               f"{fmt_ms(r['bgpd']):>8} {rec:>10}  {'; '.join(r['reasons'])}")
     if "vipd" in kinds:
         for mode in modes:
@@ -623,7 +631,9 @@ def markdown(rows, results, meta, kinds, modes, failures):
                "losing UP. Each comes once the router's BFD session is Up at 300 ms × 3 (its "
                "`show bfd peers`), the node has sent nothing but plain Up packets (no Poll "
                f"Sequence, no re-created session) for {SETTLE:.0f} s, BGP has been Established "
-               f"for {SETTLE:.0f} s and the route is in the router's kernel.")
+               f"for {SETTLE:.0f} s and the route is in the router's kernel, at a random "
+               f"instant in the next {PHASE:.0f} s (uniform: its phase against the node's BFD "
+               "packets and KEEPALIVEs is random).")
     out.append("- **Measured**: until the router's kernel no longer has 203.0.113.10/32: the "
                "timestamp `ip -ts monitor route`, started in the router's namespace before the "
                "failure (and proven subscribed), gives the deletion. It covers BFD's detection "
@@ -639,10 +649,11 @@ def markdown(rows, results, meta, kinds, modes, failures):
                "(median and min–max over all runs; RFC 5880 §6.8.7 asks for 75–100 % of the "
                "300 ms interval), \"last packet's age\" how long before the failure the router "
                "heard the node last, \"last packet → route gone\" the rest (the router's "
-               "3 × 300 ms detection plus its reaction). \"bgpd Down\": when the router's bgpd "
-               "logged the session Down (`bgp log-neighbor-changes`, `log timestamp precision "
-               "3`), from the failure; the time after it is bgpd's withdrawal and zebra's kernel "
-               "update. Medians of the runs.")
+               "3 × 300 ms detection plus its reaction; median and min–max). \"bgpd Down\": "
+               "when the router's bgpd logged the session Down (`bgp log-neighbor-changes`, "
+               "`log timestamp precision 3`), from the failure; the time after it is bgpd's "
+               "withdrawal and zebra's kernel update. Medians of the runs unless a range is "
+               "shown.")
     out.append("")
     out.append("| failure | node | runs | median (ms) | min (ms) | max (ms) | runs ≤ 800 ms | "
                "node's TX gap (ms) | last packet's age at the failure (ms) | last packet → "
@@ -654,7 +665,7 @@ def markdown(rows, results, meta, kinds, modes, failures):
         kind = "vipd, no BFD (hold 9 s)" if r["kind"] == "vipd-no-BFD" else r["kind"]
         out.append(f"| {names[r['mode']]} | {kind} | {r['runs']} | {fmt_median(r)} | "
                    f"{fmt_ms(r['min'])} | {fmt_ms(r['max'])} | {r['within']} of {r['runs']} | "
-                   f"{fmt_gap(r)} | {fmt_ms(r['stale'])} | {fmt_ms(r['silence'])} | "
+                   f"{fmt_range(r['gap'])} | {fmt_ms(r['stale'])} | {fmt_range(r['silence'])} | "
                    f"{fmt_ms(r['bgpd'])} | {rec} | {'; '.join(r['reasons'])} |")
     if "vipd" in kinds:
         out.append("")
