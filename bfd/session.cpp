@@ -194,6 +194,13 @@ Result<Output> Session::on_packet(const ControlPacket& p, TimePoint now) {
                                                " is not this session's (" +
                                                std::to_string(config_.local_discriminator) + ")");
   }
+  // A packet read after the Detection Time had already passed (this process was not
+  // scheduled, and the peer's packets queued meanwhile): the silence came first (§6.8.4), so
+  // the session goes Down with diag 1 before the packet is looked at.
+  if (const auto deadline = detection_deadline(); deadline && now >= *deadline) {
+    remote_discr_ = 0;
+    move(State::kDown, Diag::kControlDetectionTimeExpired);
+  }
   // RFC 5880 §6.8.6, after the checks decode() made.
   remote_discr_ = p.my_discriminator;
   remote_state_ = p.state;

@@ -505,6 +505,23 @@ TEST(BfdSession, FasterTxAndSlowerRxApplyAtOnce) {
   EXPECT_EQ(s.transmit_interval(), 100ms);  // honoured at once (RFC 5880 §6.8.3)
 }
 
+TEST(BfdSession, APacketReadAfterTheDetectionTimeComesAfterTheTimeout) {
+  // Up at kT0 (detection 900 ms); the process sleeps and reads the peer's queued Up packet at
+  // kT0 + 2 s, before its own timer ran: Down with diag 1 first, and an Up from the peer does
+  // not bring a Down session back (§6.8.6).
+  Session s = in_state(State::kUp);
+  const Output out = receive(s, from_peer(State::kUp), kT0 + 2s);
+  ASSERT_EQ(out.changes.size(), 1u);
+  EXPECT_EQ(out.changes[0].from, State::kUp);
+  EXPECT_EQ(out.changes[0].to, State::kDown);
+  EXPECT_EQ(out.changes[0].diag, Diag::kControlDetectionTimeExpired);
+  EXPECT_EQ(s.state(), State::kDown);
+  // One in time changes nothing of the kind.
+  Session t = in_state(State::kUp);
+  EXPECT_TRUE(receive(t, from_peer(State::kUp), kT0 + 800ms).changes.empty());
+  EXPECT_EQ(t.state(), State::kUp);
+}
+
 TEST(BfdSession, AnswersAPollWithAFinalAtOnce) {
   Session s = in_state(State::kUp);
   const TimePoint now = kT0 + 5ms;  // long before its next periodic packet
@@ -563,11 +580,12 @@ TEST(BfdSession, StopsPeriodicPacketsWhileThePeerRunsDemandMode) {
   ASSERT_EQ(polled.send.size(), 1u);
   EXPECT_TRUE(polled.send[0].poll);
   demand.final = true;
-  receive(s, demand, kT0 + 1s);
+  receive(s, demand, kT0 + 500ms);  // within the Detection Time of the Poll
   EXPECT_FALSE(s.poll_in_progress());
   EXPECT_FALSE(s.next_transmit());
   // The peer leaves Demand mode: periodic packets resume.
-  receive(s, from_peer(State::kUp), kT0 + 2s);
+  receive(s, from_peer(State::kUp), kT0 + 900ms);
+  EXPECT_EQ(s.state(), State::kUp);
   EXPECT_TRUE(s.next_transmit());
 }
 
