@@ -100,8 +100,11 @@ void Layer2Speaker::liveness_changed() {
   const bool someone_came =
       std::any_of(live.begin(), live.end(), [&](const auto& n) { return !last_live_.contains(n); });
   last_live_ = live;
+  // Announce again once the plan this change causes is applied, so that only the VIPs this
+  // node still holds then are announced (announcing one it is about to release would point the
+  // LAN at a node that no longer answers for it).
+  if (someone_came) reannounce_after_apply_ = true;
   replan_();
-  if (someone_came) owner_.reannounce();
 }
 
 void Layer2Speaker::arm_expiry() {
@@ -121,6 +124,10 @@ void Layer2Speaker::apply(const planner::Snapshot& snapshot,
   // configured, and from then on.
   if (any_layer2 && lease_ && !lease_->stopped()) lease_->start();
   owner_.apply(snapshot, options_.node, vip::Liveness{.live = live_now()});
+  if (reannounce_after_apply_) {
+    reannounce_after_apply_ = false;
+    owner_.reannounce();
+  }
 
   // BFD with the speakers next to this one in the rankings, and with those BFD failed (to see
   // them come back).

@@ -99,6 +99,7 @@ class Layer2Speaker {
   VipOwner owner_;
   std::unique_ptr<Timer> expiry_timer_;
   std::set<std::string, std::less<>> last_live_;
+  bool reannounce_after_apply_ = false;  // a speaker appeared: announce after the next apply
   bool stopped_ = false;
   bool released_ = false;
 };
