@@ -22,9 +22,10 @@ import signal
 import sys
 import time
 
+from bfd_frr_test import MH_NODE_V4, multihop_topology
 from lab import Frr, run_tests, wait_for
 from peer_settings_test import (NODE_AS, NODE_V4, ROUTER_AS, ROUTER_V4, VIP_V4, Vipd,
-                                topology)
+                                resources, topology)
 
 # What an observer outside both daemons may add to the 900 ms detection time: up to one
 # transmit interval since the last packet, polling, vtysh and zebra latency.
@@ -40,25 +41,12 @@ spec: {{receiveInterval: {rx}, transmitInterval: {tx}, detectMultiplier: {mult}}
 """
 
 
-def config(rx=300, tx=300, mult=3):
-    return profile(rx, tx, mult) + f"""apiVersion: metallb.io/v1beta1
-kind: IPAddressPool
-metadata: {{name: public}}
-spec: {{addresses: [203.0.113.0/24]}}
----
-apiVersion: metallb.io/v1beta1
-kind: BGPAdvertisement
-metadata: {{name: all}}
----
-apiVersion: metallb.io/v1beta2
-kind: BGPPeer
-metadata: {{name: router}}
-spec: {{myASN: {NODE_AS}, peerASN: {ROUTER_AS}, peerAddress: {ROUTER_V4}, bfdProfile: fast}}
----
-node: node1
-services:
-- {{name: web, addresses: [{VIP_V4}]}}
-"""
+def config(rx=300, tx=300, mult=3, peer_extra=""):
+    """The standalone file: the profile, and peer_settings_test's pool, advertisement, BGPPeer
+    (naming the profile) and service, IPv4 only."""
+    return profile(rx, tx, mult) + resources(
+        f"peerAddress: {ROUTER_V4}, bfdProfile: fast{peer_extra}",
+        services=[f"{{name: web, addresses: [{VIP_V4}]}}"])
 
 
 def frr_router(lab):
@@ -225,25 +213,6 @@ def test_new_timers_on_reload_reach_the_router_without_restarting_bgp(lab, vipd_
     assert "BFD profile \"fast\" applied" in vipd.log()
 
 
-NODE_FAR = "198.51.100.11"  # the multihop node, one router away
-
-
-def multihop_topology(lab):
-    """router -- mid (forwarding) -- node: each side receives the other's packets with TTL 254."""
-    lab.add_ns("router")
-    lab.add_ns("mid")
-    lab.add_ns("node")
-    lab.link("router", "r0", "mid", "m0")
-    lab.link("mid", "m1", "node", "n0")
-    lab.addr("router", "r0", f"{ROUTER_V4}/24")
-    lab.addr("mid", "m0", "192.0.2.254/24")
-    lab.addr("mid", "m1", "198.51.100.254/24")
-    lab.addr("node", "n0", f"{NODE_FAR}/24")
-    lab.exec("mid", "sysctl", "-qw", "net.ipv4.ip_forward=1")
-    lab.exec("router", "ip", "route", "add", "198.51.100.0/24", "via", "192.0.2.254")
-    lab.exec("node", "ip", "route", "add", "default", "via", "198.51.100.254")
-
-
 def test_multihop_bfd_toward_an_ebgp_multihop_peer(lab, vipd_bin):
     multihop_topology(lab)
     frr = Frr(lab, "router", f"""frr defaults traditional
@@ -253,23 +222,23 @@ log stdout informational
 router bgp {ROUTER_AS}
  bgp router-id {ROUTER_V4}
  no bgp ebgp-requires-policy
- neighbor {NODE_FAR} remote-as {NODE_AS}
- neighbor {NODE_FAR} ebgp-multihop 2
- neighbor {NODE_FAR} update-source {ROUTER_V4}
- neighbor {NODE_FAR} bfd
+ neighbor {MH_NODE_V4} remote-as {NODE_AS}
+ neighbor {MH_NODE_V4} ebgp-multihop 2
+ neighbor {MH_NODE_V4} update-source {ROUTER_V4}
+ neighbor {MH_NODE_V4} bfd
 !
 """, bfdd_conf="hostname bfdd\nlog stdout informational\n!\nbfd\n!\n")
-    text = config().replace("bfdProfile: fast}", "bfdProfile: fast, ebgpMultiHop: true}")
+    text = config(peer_extra=", ebgpMultiHop: true")
     vipd = Vipd(lab, vipd_bin, text)
 
     def far_bfd():
         for p in frr.json("show bfd peers", daemon="bfdd") or []:
-            if p.get("peer") == NODE_FAR:
+            if p.get("peer") == MH_NODE_V4:
                 return p
         return None
 
     def far_bgp():
-        return frr.json(f"show bgp neighbors {NODE_FAR}", daemon="bgpd").get(NODE_FAR, {})
+        return frr.json(f"show bgp neighbors {MH_NODE_V4}", daemon="bgpd").get(MH_NODE_V4, {})
 
     # FRR 8.4 installs a multihop BFD session only once BGP has given it the source address
     # ("multi hop but no local address provided"): vipd's BGP starts after its 5 s wait.
