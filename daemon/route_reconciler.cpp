@@ -104,9 +104,12 @@ std::vector<Note> RouteReconciler::apply(planner::Plan plan, const HostContext& 
     identities_[address] = {p.peer->name.empty() ? address : p.peer->name, p.peer->peer_asn,
                             p.peer->my_asn};
     // A re-added peer starts with no routes in the speaker: give it its set again.
-    if (changed || applied.routes != p.routes) {
-      speaker_.set_peer_routes(address, to_route_set(p.routes, speaker_.interner()));
-      applied.routes = std::move(p.routes);
+    // Interned attributes compare by pointer: equal sets share every attribute set.
+    auto routes = to_route_set(p.routes, speaker_.interner());
+    p.routes.clear();
+    if (changed || applied.routes != routes) {
+      speaker_.set_peer_routes(address, routes);
+      applied.routes = std::move(routes);
     }
   }
   for (auto it = applied_.begin(); it != applied_.end();) {

@@ -93,7 +93,7 @@ class RouteReconciler {
   struct Applied {
     bgp::PeerConfig config;
     std::optional<BfdPeerSettings> bfd;
-    std::map<Prefix, bgp::RouteAttributes> routes;
+    bgp::RouteSet routes;  // as given to the speaker (interned: ~80 octets a route)
   };
   SpeakerControl& speaker_;
   std::map<std::string, Applied> applied_;  // by peer address
