@@ -28,11 +28,14 @@ std::size_t begin_message(std::vector<std::uint8_t>& out, MessageType type) {
 Result<std::size_t> finish_message(std::vector<std::uint8_t>& out, std::size_t start,
                                    const CodecOptions& options) {
   const std::size_t length = out.size() - start;
-  if (length > options.max_message_size()) {
+  // RFC 8654 §4: an OPEN is never an extended message.
+  const bool open = out[start + 18] == static_cast<std::uint8_t>(MessageType::kOpen);
+  const std::size_t max =
+      open ? std::min(options.max_message_size(), kMaxMessageSize) : options.max_message_size();
+  if (length > max) {
     out.resize(start);
     return failure(Errc::kOutOfRange, "message of " + std::to_string(length) +
-                                          " octets exceeds the maximum of " +
-                                          std::to_string(options.max_message_size()));
+                                          " octets exceeds the maximum of " + std::to_string(max));
   }
   patch_u16(out, start + 16, static_cast<std::uint16_t>(length));
   return length;
@@ -92,18 +95,27 @@ DecodeResult<Notification> decode_notification(Reader body) {
 }
 
 DecodeResult<RouteRefresh> decode_route_refresh(std::span<const std::uint8_t> message) {
-  // RFC 7313 §5: a ROUTE-REFRESH whose length is not 23 is an error; data = the message.
-  if (message.size() != kHeaderSize + 4) {
+  const auto invalid_length = [&] {
+    // RFC 7313 §5: Invalid Message Length; the data is the complete ROUTE-REFRESH message.
     return make_error(static_cast<std::uint8_t>(ErrorCode::kRouteRefreshMessage),
                       route_refresh_error::kInvalidMessageLength, 16,
                       "ROUTE-REFRESH of length " + std::to_string(message.size()) + " (must be 23)",
                       std::vector<std::uint8_t>(message.begin(), message.end()));
-  }
+  };
+  if (message.size() < kHeaderSize + 4) return invalid_length();
   Reader body(message.subspan(kHeaderSize));
   RouteRefresh rr;
   rr.afi = *body.u16();
   rr.subtype = *body.u8();
   rr.safi = *body.u8();
+  // RFC 7313 §5: "If the length, excluding the fixed-size message header, of the received
+  // ROUTE-REFRESH message with Message Subtype 1 and 2 is not 4", the error above. Subtype 0
+  // may carry ORF entries only once RFC 5291 ORF is negotiated, and vipd never advertises it,
+  // so a longer request is the same length error. A reserved subtype is decoded whatever its
+  // length: §4 says such a message MUST be ignored, which is the session's business, not an
+  // error (its extra octets are dropped).
+  const bool known = rr.subtype <= route_refresh_subtype::kEnd;
+  if (known && message.size() != kHeaderSize + 4) return invalid_length();
   return rr;
 }
 
@@ -139,7 +151,12 @@ DecodeResult<std::size_t> check_header(std::span<const std::uint8_t> header,
     return make_error(kHeaderError, header_error::kBadMessageType, 18,
                       "unknown message type " + std::to_string(type), {type});
   }
-  if (length < minimum_length(type) || length > max_message_size ||
+  // RFC 8654 §4: "The BGP Extended Message Capability applies to all messages except for OPEN
+  // and KEEPALIVE messages": those stay within 4096 octets (a KEEPALIVE is exactly 19).
+  const std::size_t max_length = type == static_cast<std::uint8_t>(MessageType::kOpen)
+                                     ? std::min(max_message_size, kMaxMessageSize)
+                                     : max_message_size;
+  if (length < minimum_length(type) || length > max_length ||
       (type == static_cast<std::uint8_t>(MessageType::kKeepalive) && length != kHeaderSize)) {
     return make_error(
         kHeaderError, header_error::kBadMessageLength, 16,

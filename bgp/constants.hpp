@@ -130,6 +130,13 @@ namespace route_refresh_error {
 inline constexpr std::uint8_t kInvalidMessageLength = 1;
 }  // namespace route_refresh_error
 
+// RFC 7313 §3: the ROUTE-REFRESH Message Subtype (the Reserved octet of RFC 2918).
+namespace route_refresh_subtype {
+inline constexpr std::uint8_t kRequest = 0;  // a normal route refresh request (RFC 2918)
+inline constexpr std::uint8_t kBegin = 1;    // BoRR: Beginning of Route Refresh
+inline constexpr std::uint8_t kEnd = 2;      // EoRR: End of Route Refresh
+}  // namespace route_refresh_subtype
+
 // "Cease / Administrative Shutdown (6/2)": names for logs and metrics labels.
 std::string error_name(std::uint8_t code, std::uint8_t subcode);
 std::string message_type_name(std::uint8_t type);

@@ -110,7 +110,10 @@ Open Fsm::local_open() const {
     return c;
   };
   for (const AfiSafi& f : config_.families) add(CapabilityCode::kMultiprotocol).multiprotocol = f;
-  add(CapabilityCode::kRouteRefresh);
+  if (config_.route_refresh) add(CapabilityCode::kRouteRefresh);
+  if (config_.route_refresh && config_.enhanced_route_refresh) {
+    add(CapabilityCode::kEnhancedRouteRefresh);
+  }
   add(CapabilityCode::kFourOctetAs).four_octet_as = config_.local_as;
   if (config_.extended_message) add(CapabilityCode::kExtendedMessage);
   if (config_.extended_next_hop_ipv4) {
@@ -348,19 +351,53 @@ void Fsm::on(const event::Received& e, TimePoint now) {
             // RFC 4271 §8.2.2: Established only once the peer's KEEPALIVE confirms our OPEN.
             established_since_ = now;
             move(State::kEstablished, Reason::kKeepaliveReceived);
-            actions_.push_back(action::Up{
-                negotiate(local_open(), *peer_open_, config_.local_as != config_.peer_as),
-                *peer_open_});
+            negotiated_ = negotiate(local_open(), *peer_open_, config_.local_as != config_.peer_as);
+            actions_.push_back(action::Up{negotiated_, *peer_open_});
           }
-        } else {  // UPDATE, ROUTE-REFRESH
-          if (state_ != State::kEstablished) {
-            return unexpected(std::is_same_v<T, Update> ? "UPDATE" : "ROUTE-REFRESH");
-          }
+        } else if constexpr (std::is_same_v<T, RouteRefresh>) {
+          on_route_refresh(m, now);
+        } else {  // UPDATE
+          if (state_ != State::kEstablished) return unexpected("UPDATE");
           if (negotiated_hold_ > 0) start_timer(Timer::kHold, hold());
           actions_.push_back(action::Deliver{m});
         }
       },
       e.message);
+}
+
+void Fsm::on_route_refresh(const RouteRefresh& refresh, TimePoint now) {
+  if (!config_.route_refresh) {
+    // RFC 2918 §2: advertising the capability is what tells the peer that the speaker can
+    // receive the message (the peer's own capability only lets it be sent to the peer). Without
+    // ours the type was never agreed: RFC 4271 §6.1 Bad Message Type, the type as data (what
+    // FRR does too). With ours, a refresh is answered whether or not the peer offered it.
+    fail(Reason::kMessageError,
+         notification(static_cast<std::uint8_t>(ErrorCode::kMessageHeader),
+                      header_error::kBadMessageType,
+                      {static_cast<std::uint8_t>(MessageType::kRouteRefresh)}),
+         "ROUTE-REFRESH, but Route Refresh was not offered", now);
+    return;
+  }
+  if (state_ != State::kEstablished) {
+    fail(Reason::kUnexpectedMessage,
+         notification(static_cast<std::uint8_t>(ErrorCode::kFsm), fsm_subcode(state_)),
+         "ROUTE-REFRESH in " + std::string(to_string(state_)), now);
+    return;
+  }
+  if (negotiated_hold_ > 0) start_timer(Timer::kHold, hold());
+  // RFC 7313 §4: BoRR and EoRR mark the peer's own re-advertisement; vipd keeps no Adj-RIB-In
+  // (received routes are dropped), so there is nothing to mark stale or to sweep. "When the
+  // BGP speaker receives a ROUTE-REFRESH message with a 'Message Subtype' field other than 0,
+  // 1, or 2, it MUST ignore the received ROUTE-REFRESH message." Neither is an error.
+  if (refresh.subtype != route_refresh_subtype::kRequest) return;
+  // RFC 2918 §4: "If a BGP speaker receives from its peer a ROUTE-REFRESH message with the
+  // <AFI, SAFI> that the speaker didn't advertise to the peer at the session establishment
+  // time via capability advertisement, the speaker shall ignore such a message." A family vipd
+  // offered that the peer did not has no routes to re-advertise either.
+  const AfiSafi family{refresh.afi, refresh.safi};
+  const auto& f = negotiated_.families;
+  if (std::find(f.begin(), f.end(), family) == f.end()) return;
+  actions_.push_back(action::Deliver{refresh});
 }
 
 void Fsm::on_open(const Open& open, TimePoint now) {

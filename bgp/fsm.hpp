@@ -39,6 +39,10 @@ struct FsmConfig {
   std::vector<AfiSafi> families = {kIpv4Unicast};
   bool extended_next_hop_ipv4 = false;  // RFC 8950: offer IPv4 routes with IPv6 next hops
   bool extended_message = true;         // RFC 8654
+  // RFC 2918: offer Route Refresh. Without it a ROUTE-REFRESH from the peer is a message type
+  // vipd did not agree to receive (Message Header Error / Bad Message Type).
+  bool route_refresh = true;
+  bool enhanced_route_refresh = true;  // RFC 7313, offered only together with Route Refresh
   // RFC 4724 as the restarting speaker: advertise the capability; `restarting` sets the R bit
   // (this process restarted and the peer should keep our routes until End-of-RIB).
   std::optional<std::uint16_t> graceful_restart_time;
@@ -168,7 +172,9 @@ struct Up {  // entered Established: send the table now
 struct Down {  // left Established
   Reason reason;
 };
-struct Deliver {  // an UPDATE or ROUTE-REFRESH while Established
+// An UPDATE while Established, or a ROUTE-REFRESH request to answer: subtype 0 for a family
+// negotiated on the session (everything else the FSM ignores, RFC 2918 §4 and RFC 7313 §4).
+struct Deliver {
   Message message;
 };
 }  // namespace action
@@ -203,6 +209,7 @@ class Fsm {
   void on(const event::TimerFired&, TimePoint now);
 
   void on_open(const Open& open, TimePoint now);
+  void on_route_refresh(const RouteRefresh& refresh, TimePoint now);
   void move(State to, Reason reason, std::string detail = {});
   void send(Message message) { actions_.push_back(action::Send{std::move(message)}); }
   void start_timer(Timer t, Duration d) { actions_.push_back(action::StartTimer{t, d}); }
@@ -226,6 +233,7 @@ class Fsm {
   std::optional<TimePoint> established_since_;
   std::uint16_t negotiated_hold_ = 0;
   std::optional<Open> peer_open_;
+  Negotiated negotiated_;  // of the Established session
   std::mt19937_64 jitter_;
   std::vector<Action> actions_;
 };

@@ -36,13 +36,17 @@ Negotiated negotiate(const Open& ours, const Open& theirs, bool external_peer) {
   Negotiated n;
   const bool four_octet =
       has(ours, CapabilityCode::kFourOctetAs) && has(theirs, CapabilityCode::kFourOctetAs);
-  const bool extended_message =
-      has(ours, CapabilityCode::kExtendedMessage) && has(theirs, CapabilityCode::kExtendedMessage);
   for (CodecOptions* o : {&n.receive, &n.send}) {
     o->four_octet_as = four_octet;
-    o->extended_message = extended_message;
     o->external_peer = external_peer;
   }
+  // RFC 8654 §4: "An implementation that advertises the BGP Extended Message Capability MUST be
+  // capable of receiving a message with a Length up to and including 65535 octets", and "A BGP
+  // speaker MAY send BGP Extended Messages to a peer only if the BGP Extended Message
+  // Capability was received from that peer" (vipd sends them only when it offered them too).
+  n.receive.extended_message = has(ours, CapabilityCode::kExtendedMessage);
+  n.send.extended_message =
+      has(ours, CapabilityCode::kExtendedMessage) && has(theirs, CapabilityCode::kExtendedMessage);
   const auto [our_v4_receive, our_v4_send] = add_path(ours, kIpv4Unicast);
   const auto [their_v4_receive, their_v4_send] = add_path(theirs, kIpv4Unicast);
   const auto [our_v6_receive, our_v6_send] = add_path(ours, kIpv6Unicast);

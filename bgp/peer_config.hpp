@@ -57,6 +57,9 @@ struct PeerStatus {
   // over the peer's lifetime: a counter that never goes back.
   std::uint64_t updates_sent = 0;
   std::uint64_t messages_received = 0;
+  // ROUTE-REFRESH requests answered with the family's routes (RFC 2918, RFC 7313), over the
+  // peer's lifetime.
+  std::uint64_t route_refreshes_answered = 0;
   // Set while Established: when the session came up, on the speaker's clock.
   std::optional<Clock::time_point> established_since;
   // How many times the session changed state, by the reason of the change.

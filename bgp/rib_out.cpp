@@ -365,13 +365,33 @@ std::vector<Update> AdjRibOut::take_full_table() {
   return result;
 }
 
-std::size_t AdjRibOut::generate(bool full, const Emit& emit) {
+std::size_t AdjRibOut::full_table(std::vector<std::uint8_t>& out, Family family) {
+  const auto encode_into = [&](const Message& m, std::size_t size) {
+    const auto written = encode(m, policy_.codec, out);
+    VIPD_ASSERT(written && written.value() == size, "UPDATE size computed wrongly");
+  };
+  const std::size_t owed = generate(false, encode_into);
+  return owed + generate(false, encode_into, family);
+}
+
+std::vector<Update> AdjRibOut::take_full_table(Family family) {
+  std::vector<Update> result;
+  const auto keep = [&](const Message& m, std::size_t) { result.push_back(std::get<Update>(m)); };
+  generate(false, keep);
+  generate(false, keep, family);
+  return result;
+}
+
+std::size_t AdjRibOut::generate(bool full, const Emit& emit, std::optional<Family> only) {
+  VIPD_ASSERT(!only || (!full && dirty_.empty() && !all_dirty_),
+              "a one-family re-send needs the table in step with the peer");
   // 1. The entries to look at, in prefix order.
-  const bool everything = full || all_dirty_;
+  const bool everything = full || all_dirty_ || only.has_value();
   std::vector<Table::iterator> work;
   if (everything || dirty_.size() * 4 > routes_.size()) {
     work.reserve(everything ? routes_.size() : dirty_.size());
     for (auto it = routes_.begin(); it != routes_.end(); ++it) {
+      if (only && it->first.family() != *only) continue;
       if (everything || it->second.dirty) work.push_back(it);
     }
     std::vector<Table::iterator>().swap(dirty_);  // give a large list's memory back

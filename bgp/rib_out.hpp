@@ -155,6 +155,12 @@ class AdjRibOut {
   // route, then End-of-RIB for each enabled family (IPv4 unicast first).
   std::size_t full_table(std::vector<std::uint8_t>& out);
   std::vector<Update> take_full_table();
+  // After a ROUTE-REFRESH for `family` (RFC 2918 §4: "re-advertise to that peer the
+  // Adj-RIB-Out of the <AFI, SAFI> carried in the message"): first the delta still owed (both
+  // families), then every exported route of `family` again; no End-of-RIB, and nothing of the
+  // other family is re-sent.
+  std::size_t full_table(std::vector<std::uint8_t>& out, Family family);
+  std::vector<Update> take_full_table(Family family);
 
   // The session went down: the peer holds nothing from us any more. The next full_table()
   // (or updates(), without End-of-RIB) announces every desired route.
@@ -177,7 +183,9 @@ class AdjRibOut {
   using Emit = std::function<void(const Message& update, std::size_t size)>;
 
   void mark(Table::iterator it);
-  std::size_t generate(bool full, const Emit& emit);
+  // `full`: every entry, End-of-RIB after them; `only`: every entry of that family, no
+  // End-of-RIB (the other family must be in step: nothing dirty).
+  std::size_t generate(bool full, const Emit& emit, std::optional<Family> only = std::nullopt);
 
   ExportPolicy policy_;
   Table routes_;

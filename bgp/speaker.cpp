@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/asio_address.hpp"
+#include "common/assert.hpp"
 #include "common/logging.hpp"
 
 namespace vipd::bgp {
@@ -132,6 +133,7 @@ void Speaker::add_peer(PeerConfig config) {
     peer->routes = std::move(old->routes);
     peer->transitions = old->transitions;
     peer->updates_sent = old->updates_sent;
+    peer->refreshes_answered = old->refreshes_answered;
     retire(std::move(old));
   }
   peer->config = std::move(config);
@@ -143,14 +145,10 @@ void Speaker::add_peer(PeerConfig config) {
     if (raw->rib) raw->rib->session_down();
   };
   callbacks.transition = [raw](const action::Transition& t) { ++raw->transitions[t.reason]; };
-  callbacks.message = [raw](const Message& m) {
-    // RFC 2918: answer a ROUTE-REFRESH by sending the Adj-RIB-Out again. Received UPDATEs
-    // are dropped: vipd only originates.
-    if (std::holds_alternative<RouteRefresh>(m) && raw->rib) {
-      std::vector<std::uint8_t> out;
-      const std::size_t n = raw->rib->full_table(out);
-      send_updates(*raw, std::move(out), n);
-    }
+  callbacks.message = [this, raw](const Message& m) {
+    // Received UPDATEs are dropped: vipd only originates. The FSM delivers only the
+    // ROUTE-REFRESH requests that are to be answered.
+    if (const auto* refresh = std::get_if<RouteRefresh>(&m)) answer_refresh(*raw, *refresh);
   };
   peer->session =
       std::make_unique<Session>(executor_, clock_, peer->config.session, std::move(callbacks));
@@ -207,6 +205,31 @@ void Speaker::on_up(Peer& peer, const action::Up& up) {
                  peer.config.session.peer_address.to_string(), c.held_back);
   }
   send_updates(peer, std::move(out), n);
+}
+
+void Speaker::answer_refresh(Peer& peer, const RouteRefresh& refresh) {
+  if (!peer.rib || peer.session->state() != State::kEstablished) return;
+  const AfiSafi family{refresh.afi, refresh.safi};
+  VIPD_ASSERT(family == kIpv4Unicast || family == kIpv6Unicast,
+              "the FSM delivers refreshes for negotiated families only");
+  flush(peer);  // what is owed anyway goes first, outside the refresh
+  // RFC 2918 §4: the Adj-RIB-Out of that <AFI, SAFI> again. RFC 7313 §4: with Enhanced Route
+  // Refresh negotiated, between a BoRR and an EoRR, so that the peer can drop what it still
+  // holds from us and was not re-sent.
+  const Negotiated& negotiated = peer.session->negotiated();
+  const bool enhanced = negotiated.enhanced_route_refresh;
+  std::vector<std::uint8_t> out;
+  const auto marker = [&](std::uint8_t subtype) {
+    const auto written =
+        encode(RouteRefresh{refresh.afi, subtype, refresh.safi}, negotiated.send, out);
+    VIPD_ASSERT(written.has_value(), "a ROUTE-REFRESH always fits");
+  };
+  if (enhanced) marker(route_refresh_subtype::kBegin);
+  const std::size_t n =
+      peer.rib->full_table(out, family == kIpv4Unicast ? Family::kV4 : Family::kV6);
+  if (enhanced) marker(route_refresh_subtype::kEnd);
+  send_updates(peer, std::move(out), n);
+  ++peer.refreshes_answered;
 }
 
 void Speaker::flush(Peer& peer) {
@@ -289,6 +312,7 @@ std::vector<PeerStatus> Speaker::status() const {
       s.advertised_ipv6 = peer->rib->counters().advertised_ipv6;
     }
     s.updates_sent = peer->updates_sent;
+    s.route_refreshes_answered = peer->refreshes_answered;
     s.messages_received = peer->session->messages_received();
     if (s.state == State::kEstablished) s.established_since = peer->established_since;
     s.transitions = peer->transitions;

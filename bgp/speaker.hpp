@@ -5,8 +5,8 @@
 // others (a peer given the settings it already has is left alone, so callers may re-send their
 // whole desired configuration); replacing the desired route set atomically for every peer;
 // per session an Adj-RIB-Out whose delta is sent as soon as the session is Established (full
-// table and End-of-RIB when it comes up, the full table again on ROUTE-REFRESH); RFC 8326
-// drain; accepting the peers' connections.
+// table and End-of-RIB when it comes up, one family's routes again on ROUTE-REFRESH, between
+// BoRR and EoRR with RFC 7313); RFC 8326 drain; accepting the peers' connections.
 // Not responsible for: deciding the routes (the planner), received routes (decoded, counted,
 // dropped by the session).
 // Every wait and every "now" goes through the TimerClock given at construction, which must
@@ -75,6 +75,7 @@ class Speaker {
     std::optional<Clock::time_point> established_since;
     std::map<Reason, std::uint64_t> transitions;
     std::uint64_t updates_sent = 0;
+    std::uint64_t refreshes_answered = 0;
   };
   // A removed peer whose session still writes its NOTIFICATION.
   struct Retiring {
@@ -90,6 +91,8 @@ class Speaker {
   void check_retiring(std::list<Retiring>::iterator it);
   void on_up(Peer& peer, const action::Up& up);
   void flush(Peer& peer);
+  // A ROUTE-REFRESH request the FSM let through (subtype 0, a negotiated family).
+  void answer_refresh(Peer& peer, const RouteRefresh& refresh);
   // Hands `updates` UPDATE messages, encoded in `bytes`, to the peer's session.
   static void send_updates(Peer& peer, std::vector<std::uint8_t> bytes, std::size_t updates);
   ExportPolicy policy_for(const Peer& peer, const Negotiated& negotiated) const;

@@ -2,6 +2,8 @@
 #include <algorithm>
 #include <bitset>
 
+#include "common/assert.hpp"
+
 #include "bgp/detail/codec_internal.hpp"
 
 namespace vipd::bgp::detail {
@@ -18,7 +20,14 @@ std::string hex_byte(std::uint8_t v) {
   return {'0', 'x', kDigits[v >> 4], kDigits[v & 0xf]};
 }
 
-std::vector<std::uint8_t> attribute_bytes(std::span<const std::uint8_t> whole) {
+// RFC 4271 §6.3: the NOTIFICATION data of an attribute error is the attribute (type, length and
+// value), except for a Malformed Attribute List and a Malformed AS_PATH, which carry none.
+std::vector<std::uint8_t> attribute_data(std::uint8_t subcode,
+                                         std::span<const std::uint8_t> whole) {
+  if (subcode == update_error::kMalformedAttributeList ||
+      subcode == update_error::kMalformedAsPath) {
+    return {};
+  }
   return {whole.begin(), whole.end()};
 }
 
@@ -113,6 +122,20 @@ DecodeResult<Update> decode_update(Reader body, std::size_t body_offset,
     }
   }
 
+  // RFC 7606 §5.2: the NOTIFICATION of the first of the most severe errors, should the UPDATE
+  // turn out to need a session reset after all.
+  std::optional<DecodeError> reset;
+  const auto problem = [&](std::uint8_t type, std::uint8_t subcode, ErrorAction action,
+                           std::size_t at, std::string reason, std::vector<std::uint8_t> data) {
+    if (action > ErrorAction::kAttributeDiscard && (!reset || action > reset->action)) {
+      reset = make_error(3, subcode, at, reason, std::move(data));
+      reset->action = action;
+    }
+    note(update, type, subcode, action, std::move(reason));
+  };
+  bool other_attributes = false;     // any attribute but MP_UNREACH_NLRI
+  bool unreadable_mp_reach = false;  // an MP_REACH_NLRI whose routes could not be read
+
   // Path attributes, one table row each.
   std::bitset<256> seen;
   bool canonical = true;
@@ -132,19 +155,16 @@ DecodeResult<Update> decode_update(Reader body, std::size_t body_offset,
       }
     }
     const auto value = length ? attrs.bytes(*length) : std::nullopt;
+    if (type != static_cast<std::uint8_t>(AttrType::kMpUnreachNlri)) other_attributes = true;
     if (!value) {
       // RFC 7606 §4: an attribute that overruns the attribute block makes the rest unreadable.
-      // The NLRI can still be located, so the UPDATE is treated as withdraw when it has routes
-      // to withdraw; with none to name, only a session reset is safe.
-      const bool has_routes = !update.nlri.empty() || update.attributes.mp_reach ||
-                              update.attributes.mp_unreach || !update.withdrawn.empty();
-      const std::string reason =
-          "attribute at offset " + std::to_string(at) + " runs past the end of the path attributes";
-      if (!has_routes) {
-        return make_error(3, update_error::kMalformedAttributeList, at, reason);
-      }
-      note(update, type ? *type : 0, update_error::kMalformedAttributeList,
-           ErrorAction::kTreatAsWithdraw, reason);
+      // The NLRI field can still be located, so the UPDATE is treated as withdraw; without
+      // reachable routes known by then, §5.2 below makes it a session reset.
+      problem(
+          type ? *type : 0, update_error::kMalformedAttributeList, ErrorAction::kTreatAsWithdraw,
+          at,
+          "attribute at offset " + std::to_string(at) + " runs past the end of the path attributes",
+          {});
       break;
     }
     const auto whole = attributes->subspan(start, attrs.offset() - start);
@@ -177,7 +197,7 @@ DecodeResult<Update> decode_update(Reader body, std::size_t body_offset,
       if (!(*flags & kFlagOptional)) {
         return make_error(3, update_error::kUnrecognizedWellKnownAttribute, at,
                           "unrecognized well-known attribute " + std::to_string(*type),
-                          attribute_bytes(whole));
+                          attribute_data(update_error::kUnrecognizedWellKnownAttribute, whole));
       }
       // RFC 4271 §5: unknown optional transitive attributes travel on (with Partial set when
       // re-sent); unknown optional non-transitive ones are quietly ignored.
@@ -194,26 +214,47 @@ DecodeResult<Update> decode_update(Reader body, std::size_t body_offset,
     const std::uint8_t kinds = *flags & (kFlagOptional | kFlagTransitive);
     const bool partial_ok = row->flags == (kFlagOptional | kFlagTransitive);
     if (kinds != row->flags || ((*flags & kFlagPartial) && !partial_ok)) {
-      note(update, *type, update_error::kAttributeFlagsError, row->on_error,
-           std::string(row->name) + " has wrong flags " + hex_byte(*flags));
+      problem(*type, update_error::kAttributeFlagsError, row->on_error, at,
+              std::string(row->name) + " has wrong flags " + hex_byte(*flags),
+              attribute_data(update_error::kAttributeFlagsError, whole));
+      if (row->type == AttrType::kMpReachNlri) unreadable_mp_reach = true;
       clear(update.attributes, row->type);
       continue;
     }
-    if (auto problem = row->decode(Reader(*value), options, update.attributes)) {
-      ErrorAction action = problem->action.value_or(row->on_error);
+    if (auto bad = row->decode(Reader(*value), options, update.attributes)) {
+      ErrorAction action = bad->action.value_or(row->on_error);
       // RFC 4760 §3: without IPv4 NLRI the NEXT_HOP attribute is ignored, so a bad one only
       // costs the attribute.
       if (row->type == AttrType::kNextHop && update.nlri.empty()) {
         action = ErrorAction::kAttributeDiscard;
       }
       if (action == ErrorAction::kSessionReset) {
-        return make_error(3, problem->subcode, at, problem->reason, attribute_bytes(whole));
+        return make_error(3, bad->subcode, at, bad->reason, attribute_data(bad->subcode, whole));
       }
-      note(update, *type, problem->subcode, action, problem->reason);
+      if (row->type == AttrType::kMpReachNlri) unreadable_mp_reach = true;
+      problem(*type, bad->subcode, action, at, bad->reason, attribute_data(bad->subcode, whole));
       clear(update.attributes, row->type);
     }
   }
   if (canonical) update.layout = {};
+
+  // RFC 7606 §5.2: "if an UPDATE message is encountered that does contain path attributes
+  // other than MP_UNREACH_NLRI and doesn't encode any reachable NLRI, we cannot be confident
+  // that the NLRI have been correctly identified and recorded. For this reason, if any path
+  // attribute errors are encountered in such an UPDATE message and if any encountered error
+  // specifies an error-handling approach other than "attribute discard", then the "session
+  // reset" approach MUST be used." The NOTIFICATION is the one the error itself names. An
+  // MP_REACH_NLRI that could not be read may have held routes: its family is disabled instead.
+  const bool reachable =
+      !update.nlri.empty() ||
+      (update.attributes.mp_reach && !update.attributes.mp_reach->nlri.empty()) ||
+      unreadable_mp_reach;
+  if (!reachable && other_attributes && update.action > ErrorAction::kAttributeDiscard) {
+    VIPD_ASSERT(reset.has_value(), "an error worse than attribute discard was recorded");
+    reset->action = ErrorAction::kSessionReset;
+    reset->reason += " (RFC 7606 §5.2: no reachable NLRI, so no treat-as-withdraw)";
+    return *reset;
+  }
 
   // RFC 7606 §3d: an UPDATE that announces routes needs ORIGIN and AS_PATH, and NEXT_HOP for
   // IPv4 NLRI in the NLRI field; a missing one makes it a withdrawal.

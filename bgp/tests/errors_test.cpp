@@ -104,6 +104,39 @@ TEST(Errors, HeaderBadMessageLength_1_2) {
   EXPECT_EQ(std::get<Update>(ok.value()).nlri.size(), 4074u);
 }
 
+// RFC 8654 §4: up to 65535 octets once extended messages apply to the direction, 4096 before;
+// "The BGP Extended Message Capability applies to all messages except for OPEN and KEEPALIVE".
+TEST(Errors, HeaderBadMessageLengthFollowsExtendedMessage_1_2) {
+  const CodecOptions extended{.four_octet_as = true, .extended_message = true};
+  // A withdrawal of 65512 octets of default routes: a 65535-octet UPDATE.
+  Bytes withdrawn(65512, 0);
+  const Bytes largest = update(withdrawn, {}, {});
+  ASSERT_EQ(largest.size(), 65535u);
+  auto ok = decode(largest, extended);
+  ASSERT_TRUE(ok) << ok.error().reason;
+  EXPECT_EQ(std::get<Update>(ok.value()).withdrawn.size(), 65512u);
+  expect_error(largest, 1, 2, {0xff, 0xff});  // not negotiated: the length is the data
+  withdrawn.resize(4074);                     // 4097 octets
+  EXPECT_TRUE(decode(update(withdrawn, {}, {}), extended));
+  expect_error(update(withdrawn, {}, {}), 1, 2, {0x10, 0x01});
+  // An OPEN stays within 4096 octets even then, and so does what vipd encodes.
+  expect_error(message(1, Bytes(4078, 0)), 1, 2, {0x10, 0x01}, extended);
+  Open big;
+  big.my_as = 64496;
+  big.hold_time = 90;
+  big.bgp_identifier = 0xc0000201;
+  for (int i = 0; i < 25; ++i) {
+    Capability& c = big.capabilities.emplace_back();
+    c.code = static_cast<std::uint8_t>(CapabilityCode::kFqdn);
+    c.hostname = std::string(200, 'a' + static_cast<char>(i));
+  }
+  Bytes out;
+  EXPECT_FALSE(encode(big, extended, out));
+  EXPECT_TRUE(out.empty());
+  // The same number of octets in a NOTIFICATION is fine.
+  EXPECT_TRUE(decode(message(3, Bytes(4078, 0)), extended));
+}
+
 TEST(Errors, HeaderBadMessageType_1_3) {
   expect_error(message(6, {}), 1, 3, {6});
   expect_error(message(0, {}), 1, 3, {0});
@@ -309,6 +342,70 @@ TEST(Errors, UpdateMalformedAsPath_3_11) {
                ErrorAction::kTreatAsWithdraw);
 }
 
+// RFC 7606 §5.2: an attribute error other than "attribute discard" in an UPDATE that carries
+// path attributes but no reachable NLRI is a session reset with the attribute's own
+// NOTIFICATION; the same error next to routes stays treat-as-withdraw.
+TEST(Errors, UpdateAttributeErrorWithoutReachableNlriResetsTheSession) {
+  const Bytes as_path = from_hex("4002060201 0000fbf0");
+  const Bytes next_hop = from_hex("400304c0000201");
+  struct Case {
+    const char* name;
+    Bytes attributes;
+    std::uint8_t subcode;
+    Bytes data;
+    CodecOptions options = kOptions;
+  };
+  // LOCAL_PREF counts only from an internal peer (RFC 7606 §7.5: discarded from an external one).
+  const CodecOptions internal{.four_octet_as = true, .external_peer = false};
+  const Case cases[] = {
+      {"ORIGIN value 3", with(with(from_hex("40010103"), as_path), next_hop), 6,
+       from_hex("40010103")},
+      {"ORIGIN of 2 octets", with(with(from_hex("400102 0000"), as_path), next_hop), 5,
+       from_hex("400102 0000")},
+      {"ORIGIN marked optional", with(with(from_hex("c0010100"), as_path), next_hop), 4,
+       from_hex("c0010100")},
+      {"AS_PATH segment type 5", with(from_hex("40010100 400206 0501 0000fbf0"), next_hop), 11, {}},
+      {"LOCAL_PREF of 3 octets", with(kBase, from_hex("400503 000064")), 5,
+       from_hex("400503 000064"), internal},
+      {"COMMUNITIES of 3 octets", with(kBase, from_hex("c00803 000001")), 5,
+       from_hex("c00803 000001")},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    expect_error(update({}, c.attributes, {}), 3, c.subcode, c.data, c.options);
+    // Withdrawn routes are no reachable NLRI, and neither is an MP_REACH_NLRI without prefixes.
+    expect_error(update(kHostRoute, c.attributes, {}), 3, c.subcode, c.data, c.options);
+    expect_error(
+        update({},
+               with(c.attributes, from_hex("800e15 000201 10 20010db8000000000000000000000001 00")),
+               {}),
+        3, c.subcode, c.data, c.options);
+    // With routes to withdraw instead, the session stays.
+    expect_issue(update({}, c.attributes, kHostRoute), c.subcode, ErrorAction::kTreatAsWithdraw,
+                 c.options);
+    expect_issue(
+        update({},
+               with(c.attributes,
+                    from_hex(
+                        "800e1e 000201 10 20010db8000000000000000000000001 00 4020010db800000000")),
+               {}),
+        c.subcode, ErrorAction::kTreatAsWithdraw, c.options);
+  }
+  // An attribute that overruns the block in a withdrawal is no exception.
+  expect_error(update(kHostRoute, from_hex("40010500"), {}), 3, 1);
+  // Attribute discard stays attribute discard: an AGGREGATOR of 5 octets with no NLRI.
+  const auto u = expect_issue(update({}, with(kBase, from_hex("c00705 fbf0c00002")), {}), 5,
+                              ErrorAction::kAttributeDiscard);
+  EXPECT_EQ(u.action, ErrorAction::kAttributeDiscard);
+  // A NEXT_HOP without IPv4 NLRI is ignored (RFC 4760 §3), so a bad one is no reason either.
+  EXPECT_EQ(decoded(update({}, from_hex("40010100 4002060201 0000fbf0 400304e0000001"), {})).action,
+            ErrorAction::kAttributeDiscard);
+  // A malformed MP_REACH_NLRI may have held routes: its family is disabled, as before.
+  expect_issue(
+      update({}, with(kBase, from_hex("800e14 000201 0f 000000000000000000000000000000 00")), {}),
+      9, ErrorAction::kAfiSafiDisable);
+}
+
 TEST(Errors, UpdateRepeatedAttributeIsDiscarded) {
   const auto u = expect_issue(update({}, with(kBase, from_hex("40010102")), kHostRoute), 1,
                               ErrorAction::kAttributeDiscard);
@@ -330,6 +427,31 @@ TEST(Errors, MostSevereActionWins) {
 TEST(Errors, RouteRefreshInvalidMessageLength_7_1) {
   const Bytes m = message(5, from_hex("0001 00 01 00"));
   expect_error(m, 7, 1, m);
+}
+
+TEST(Errors, RouteRefreshLengthIsCheckedForTheKnownSubtypesOnly_7_1) {
+  // RFC 7313 §5: BoRR and EoRR of any length but 4 octets; the data is the whole message.
+  for (const char* body : {"0001 01 01 00", "0001 02 01 0000", "0001 01 01 0000000000"}) {
+    SCOPED_TRACE(body);
+    const Bytes m = message(5, from_hex(body));
+    expect_error(m, 7, 1, m);
+  }
+  // A request cannot carry ORF entries (RFC 5291 is never negotiated), and no message is
+  // shorter than AFI, subtype and SAFI.
+  expect_error(message(5, from_hex("0001 00 01 00")), 7, 1, message(5, from_hex("0001 00 01 00")));
+  expect_error(message(5, from_hex("0001 00")), 7, 1, message(5, from_hex("0001 00")));
+  // RFC 7313 §4: a reserved subtype is to be ignored, not answered with an error, whatever its
+  // length.
+  for (const char* body : {"0002 03 01", "0002 ff 01 00", "0001 80 01 01020304"}) {
+    SCOPED_TRACE(body);
+    auto m = decode(message(5, from_hex(body)), kOptions);
+    ASSERT_TRUE(m) << m.error().reason;
+    const auto& rr = std::get<RouteRefresh>(m.value());
+    EXPECT_GE(rr.subtype, 3);
+  }
+  auto borr = decode(message(5, from_hex("0002 01 01")), kOptions);
+  ASSERT_TRUE(borr);
+  EXPECT_EQ(std::get<RouteRefresh>(borr.value()), (RouteRefresh{2, 1, 1}));
 }
 
 // ---- framing errors surface the same way

@@ -3,7 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <functional>
+
+#include "bgp/codec.hpp"
 
 namespace vipd::bgp {
 namespace {
@@ -331,6 +334,86 @@ TEST(Fsm, UpdatesAreDeliveredAndRestartTheHoldTimer) {
   EXPECT_EQ(timer(a, Timer::kHold), 30s);
   a = fsm.handle(event::Received{RouteRefresh{1, 0, 1}}, kT0 + 6s);
   EXPECT_TRUE(std::holds_alternative<RouteRefresh>(only<action::Deliver>(a).message));
+}
+
+TEST(Fsm, OpenOffersEnhancedRouteRefreshUnlessTurnedOff) {
+  const auto open_of = [](const FsmConfig& c) {
+    Fsm fsm(c);
+    fsm.handle(event::Start{}, kT0);
+    return first_sent<Open>(fsm.handle(event::Connected{}, kT0));
+  };
+  auto c = config();
+  Open open = open_of(c);
+  ASSERT_NE(open.find(CapabilityCode::kEnhancedRouteRefresh), nullptr);  // RFC 7313 §2
+  std::vector<std::uint8_t> bytes;
+  ASSERT_TRUE(encode(open, {}, bytes));
+  const std::vector<std::uint8_t> capability{2, 2, 70, 0};  // parameter 2, code 70, length 0
+  EXPECT_NE(std::search(bytes.begin(), bytes.end(), capability.begin(), capability.end()),
+            bytes.end());
+  c.enhanced_route_refresh = false;
+  open = open_of(c);
+  EXPECT_EQ(open.find(CapabilityCode::kEnhancedRouteRefresh), nullptr);
+  EXPECT_NE(open.find(CapabilityCode::kRouteRefresh), nullptr);
+  c.enhanced_route_refresh = true;
+  c.route_refresh = false;
+  open = open_of(c);
+  EXPECT_EQ(open.find(CapabilityCode::kRouteRefresh), nullptr);
+  EXPECT_EQ(open.find(CapabilityCode::kEnhancedRouteRefresh), nullptr);
+}
+
+// RFC 2918 §4 and RFC 7313 §4: what reaches the speaker as a request to answer, and what is
+// ignored without a word.
+TEST(Fsm, OnlyRefreshRequestsForANegotiatedFamilyAreDelivered) {
+  Fsm fsm(config());  // offers IPv4 and IPv6; the peer only IPv4
+  establish(fsm);
+  const std::pair<RouteRefresh, bool> cases[] = {
+      {{1, 0, 1}, true},     // a request for IPv4 unicast
+      {{2, 0, 1}, false},    // IPv6 unicast: vipd offered it, the peer did not
+      {{1, 0, 128}, false},  // a family vipd never advertised
+      {{25, 0, 70}, false},
+      {{1, 1, 1}, false},  // BoRR and EoRR: the peer's own refresh; vipd keeps no Adj-RIB-In
+      {{1, 2, 1}, false},
+      {{1, 3, 1}, false},  // reserved subtypes: "MUST ignore"
+      {{1, 255, 1}, false},
+  };
+  Duration at = 1s;
+  for (const auto& [refresh, delivered] : cases) {
+    SCOPED_TRACE(std::to_string(refresh.afi) + "/" + std::to_string(refresh.subtype) + "/" +
+                 std::to_string(refresh.safi));
+    auto a = fsm.handle(event::Received{refresh}, kT0 + at);
+    at += 1s;
+    EXPECT_EQ(fsm.state(), State::kEstablished);
+    EXPECT_TRUE(sent(a).empty());
+    EXPECT_EQ(timer(a, Timer::kHold), 30s);  // still a sign of life
+    const auto deliveries = all<action::Deliver>(a);
+    EXPECT_EQ(deliveries.size(), delivered ? 1u : 0u);
+    if (delivered && !deliveries.empty()) {
+      EXPECT_EQ(std::get<RouteRefresh>(deliveries[0].message), refresh);
+    }
+  }
+}
+
+TEST(Fsm, RouteRefreshIsAnsweredWhateverThePeerOffered) {
+  // RFC 2918 §2: vipd's capability is what lets the peer send one; peer_open() has none.
+  Fsm fsm(config());
+  establish(fsm);
+  auto a = fsm.handle(event::Received{RouteRefresh{1, 0, 1}}, kT0);
+  EXPECT_EQ(all<action::Deliver>(a).size(), 1u);
+}
+
+TEST(Fsm, RouteRefreshWithoutOurCapabilityIsABadMessageType) {
+  auto c = config();
+  c.route_refresh = false;
+  Fsm fsm(c);
+  establish(fsm);
+  auto a = fsm.handle(event::Received{RouteRefresh{1, 0, 1}}, kT0);
+  const auto n = first_sent<Notification>(a);
+  EXPECT_EQ(n.code, 1);
+  EXPECT_EQ(n.subcode, 3);
+  EXPECT_EQ(n.data, std::vector<std::uint8_t>{5});  // RFC 4271 §6.1: the type
+  EXPECT_TRUE(all<action::Deliver>(a).empty());
+  EXPECT_EQ(only<action::Down>(a).reason, Reason::kMessageError);
+  EXPECT_EQ(fsm.state(), State::kIdle);
 }
 
 TEST(Fsm, PassivePeerWaitsForTheConnection) {

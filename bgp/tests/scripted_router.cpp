@@ -91,6 +91,12 @@ void RouterConnection::send(const Message& message) {
   }
 }
 
+void RouterConnection::send_raw(const std::vector<std::uint8_t>& bytes) {
+  boost::system::error_code ec;
+  asio::write(socket_, asio::buffer(bytes), ec);
+  EXPECT_FALSE(ec) << ec.message();
+}
+
 asio::awaitable<void> RouterConnection::read_loop(std::shared_ptr<bool> alive) {
   std::vector<std::uint8_t> buffer(65536);
   while (true) {

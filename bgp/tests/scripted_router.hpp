@@ -41,6 +41,8 @@ class RouterConnection {
 
   // Encodes and writes at once (loopback: never blocks for these sizes).
   void send(const Message& message);
+  // Writes bytes as they are: malformed or oversized messages the codec would not produce.
+  void send_raw(const std::vector<std::uint8_t>& bytes);
   const std::vector<Message>& messages() const { return messages_; }
   bool closed() const { return closed_; }  // vipd closed it (EOF or reset)
   void close();

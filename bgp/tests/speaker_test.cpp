@@ -382,6 +382,272 @@ TEST_F(SpeakerTest, NoGateRestartsASessionAfterStopAll) {
   EXPECT_EQ(status().state, State::kIdle);
 }
 
+// ---- ROUTE-REFRESH (RFC 2918, RFC 7313) ------------------------------------------------------
+
+Open with_capability(Open open, CapabilityCode code) {
+  open.capabilities.emplace_back().code = static_cast<std::uint8_t>(code);
+  return open;
+}
+
+TEST_F(SpeakerTest, ARouteRefreshResendsTheRoutesOfItsFamilyOnly) {
+  speaker_.set_routes(routes());
+  speaker_.add_peer(config());
+  RouterConnection* c = establish(30);  // no Enhanced Route Refresh from the router
+  ASSERT_NE(c, nullptr);
+  const std::uint64_t sent_before = status().updates_sent;
+
+  // RFC 2918 §4: "the Adj-RIB-Out of the <AFI, SAFI> carried in the message".
+  std::size_t base = c->messages().size();
+  c->send(RouteRefresh{2, 0, 1});
+  ASSERT_TRUE(run_until(io_, [&] { return !announced(only_of<Update>(since(*c, base))).empty(); }));
+  settle(io_);
+  auto after = since(*c, base);
+  auto updates = only_of<Update>(after);
+  EXPECT_EQ(updates.size(), after.size()) << "no BoRR/EoRR without Enhanced Route Refresh";
+  EXPECT_EQ(announced(updates), std::vector<Prefix>{prefix("2001:db8:1::/48")});
+  EXPECT_EQ(end_of_ribs(*c), 2u) << "a refresh ends without End-of-RIB";
+  EXPECT_EQ(status().route_refreshes_answered, 1u);
+  EXPECT_EQ(status().updates_sent, sent_before + updates.size());
+
+  base = c->messages().size();
+  c->send(RouteRefresh{1, 0, 1});
+  ASSERT_TRUE(
+      run_until(io_, [&] { return announced(only_of<Update>(since(*c, base))).size() == 3; }));
+  settle(io_);
+  after = since(*c, base);
+  updates = only_of<Update>(after);
+  EXPECT_EQ(updates.size(), after.size());
+  EXPECT_EQ(
+      sorted(announced(updates)),
+      sorted({prefix("203.0.113.10/32"), prefix("203.0.113.11/32"), prefix("203.0.113.12/32")}));
+  EXPECT_EQ(status().route_refreshes_answered, 2u);
+  EXPECT_EQ(status().state, State::kEstablished);
+}
+
+TEST_F(SpeakerTest, EnhancedRouteRefreshAnswersBetweenBorrAndEorr) {
+  speaker_.set_routes(routes());
+  speaker_.add_peer(config());
+  RouterConnection* c = wait_for_connection(0);
+  ASSERT_NE(c, nullptr);
+  ASSERT_NE(c->all<Open>().front().find(CapabilityCode::kEnhancedRouteRefresh), nullptr);
+  c->send(with_capability(router_open(kHigherId, 30), CapabilityCode::kEnhancedRouteRefresh));
+  c->send(Keepalive{});
+  ASSERT_TRUE(run_until(io_, [&] { return end_of_ribs(*c) == 2; }));
+
+  // RFC 7313 §4: BoRR, the family's routes, EoRR.
+  for (const AfiSafi family : {kIpv4Unicast, kIpv6Unicast}) {
+    SCOPED_TRACE(family.afi);
+    const std::size_t base = c->messages().size();
+    c->send(RouteRefresh{family.afi, route_refresh_subtype::kRequest, family.safi});
+    const RouteRefresh eorr{family.afi, route_refresh_subtype::kEnd, family.safi};
+    ASSERT_TRUE(run_until(io_, [&] {
+      const auto rr = only_of<RouteRefresh>(since(*c, base));
+      return !rr.empty() && rr.back() == eorr;
+    }));
+    settle(io_);
+    const auto after = since(*c, base);
+    ASSERT_GE(after.size(), 3u);
+    ASSERT_TRUE(std::holds_alternative<RouteRefresh>(after.front()));
+    EXPECT_EQ(std::get<RouteRefresh>(after.front()),
+              (RouteRefresh{family.afi, route_refresh_subtype::kBegin, family.safi}));
+    ASSERT_TRUE(std::holds_alternative<RouteRefresh>(after.back()));
+    EXPECT_EQ(std::get<RouteRefresh>(after.back()), eorr);
+    const std::vector<Message> middle(after.begin() + 1, after.end() - 1);
+    const auto updates = only_of<Update>(middle);
+    EXPECT_EQ(updates.size(), middle.size());
+    EXPECT_EQ(announced(updates).size(), family == kIpv4Unicast ? 3u : 1u);
+    for (const auto& p : announced(updates)) {
+      EXPECT_EQ(p.family(), family == kIpv4Unicast ? Family::kV4 : Family::kV6);
+    }
+  }
+  EXPECT_EQ(status().route_refreshes_answered, 2u);
+}
+
+TEST_F(SpeakerTest, RefreshesThatAreNotRequestsForAnAdvertisedFamilyAreIgnored) {
+  PeerConfig p = config();
+  p.session.fsm.families = {kIpv4Unicast};  // vipd does not advertise IPv6 unicast
+  speaker_.set_routes(routes());
+  speaker_.add_peer(p);
+  RouterConnection* c = wait_for_connection(0);
+  ASSERT_NE(c, nullptr);
+  c->send(with_capability(router_open(kHigherId, 30), CapabilityCode::kEnhancedRouteRefresh));
+  c->send(Keepalive{});
+  ASSERT_TRUE(run_until(io_, [&] { return end_of_ribs(*c) == 1; }));
+  settle(io_);
+
+  const std::size_t base = c->messages().size();
+  c->send(RouteRefresh{2, 0, 1});  // RFC 2918 §4: a family vipd did not advertise
+  c->send(RouteRefresh{1, 1, 1});  // RFC 7313: the router's own BoRR and EoRR
+  c->send(RouteRefresh{1, 2, 1});
+  c->send(RouteRefresh{1, 3, 1});  // reserved subtypes: ignored, no error
+  c->send(RouteRefresh{1, 255, 1});
+  c->send(RouteRefresh{1, 0, 1});  // a real request last: answered once the rest was read
+  ASSERT_TRUE(run_until(io_, [&] {
+    const auto rr = only_of<RouteRefresh>(since(*c, base));
+    return !rr.empty() && rr.back().subtype == route_refresh_subtype::kEnd;
+  }));
+  settle(io_);
+  const auto after = since(*c, base);
+  const auto markers = only_of<RouteRefresh>(after);
+  ASSERT_EQ(markers.size(), 2u) << "one refresh answered";
+  EXPECT_EQ(markers[0], (RouteRefresh{1, 1, 1}));
+  EXPECT_EQ(markers[1], (RouteRefresh{1, 2, 1}));
+  EXPECT_EQ(
+      sorted(announced(only_of<Update>(after))),
+      sorted({prefix("203.0.113.10/32"), prefix("203.0.113.11/32"), prefix("203.0.113.12/32")}));
+  EXPECT_TRUE(c->all<Notification>().empty());
+  EXPECT_FALSE(c->closed());
+  EXPECT_EQ(status().state, State::kEstablished);
+  EXPECT_EQ(status().route_refreshes_answered, 1u);
+}
+
+// ---- RFC 8654 extended messages -----------------------------------------------------------------
+
+// An UPDATE of `size` octets that withdraws /0 again and again: well formed, and any size.
+std::vector<std::uint8_t> withdrawal_of_size(std::size_t size) {
+  std::vector<std::uint8_t> m(16, 0xff);
+  const std::size_t withdrawn = size - 23;
+  m.insert(m.end(),
+           {static_cast<std::uint8_t>(size >> 8), static_cast<std::uint8_t>(size), 2,
+            static_cast<std::uint8_t>(withdrawn >> 8), static_cast<std::uint8_t>(withdrawn)});
+  m.insert(m.end(), withdrawn, 0);
+  m.insert(m.end(), {0, 0});
+  return m;
+}
+
+class ExtendedMessageTest : public SpeakerTest {
+ protected:
+  // 1500 host routes sharing one attribute set: 7500 octets of NLRI.
+  RouteSet many() {
+    RouteSet set;
+    const AttributesRef shared = speaker_.interner().intern(RouteAttributes{});
+    for (std::uint32_t i = 0; i < 1500; ++i) {
+      set[Prefix::host(IpAddress::v4(0xc6120000u + i))] = shared;  // 198.18.0.0/15
+    }
+    return set;
+  }
+
+  // Establishes with the router offering (or not) extended messages; the sizes of vipd's
+  // UPDATEs as it encoded them.
+  std::vector<std::size_t> establish_with(bool router_offers, bool vipd_offers) {
+    speaker_.set_routes(many());
+    PeerConfig p = config();
+    p.session.fsm.extended_message = vipd_offers;
+    speaker_.add_peer(p);
+    c_ = wait_for_connection(0);
+    if (!c_) return {};
+    Open open = router_open(kHigherId, 30);
+    if (router_offers) open = with_capability(open, CapabilityCode::kExtendedMessage);
+    c_->send(open);
+    c_->send(Keepalive{});
+    EXPECT_TRUE(run_until(io_, [&] { return end_of_ribs(*c_) == 2; }));
+    const CodecOptions sizes{.four_octet_as = true, .extended_message = true};
+    std::vector<std::size_t> out;
+    for (const auto& u : c_->all<Update>()) {
+      std::vector<std::uint8_t> bytes;
+      out.push_back(encode(u, sizes, bytes).value());
+    }
+    EXPECT_EQ(announced(c_->all<Update>()).size(), 1500u);
+    return out;
+  }
+
+  RouterConnection* c_ = nullptr;
+};
+
+TEST_F(ExtendedMessageTest, NegotiatedBothWaysUpTo65535Octets) {
+  const auto sizes = establish_with(true, true);
+  ASSERT_NE(c_, nullptr);
+  ASSERT_FALSE(sizes.empty());
+  const std::size_t largest = *std::max_element(sizes.begin(), sizes.end());
+  EXPECT_GT(largest, 4096u) << "shared attributes pack into one extended UPDATE";
+  EXPECT_LE(largest, 65535u);
+  // The router's 4097- and 65535-octet UPDATEs are accepted.
+  const std::uint64_t received = status().messages_received;
+  c_->send_raw(withdrawal_of_size(4097));
+  c_->send_raw(withdrawal_of_size(65535));
+  ASSERT_TRUE(run_until(io_, [&] { return status().messages_received == received + 2; }));
+  keepalive_barrier(*c_, 10s);
+  EXPECT_FALSE(c_->closed());
+  EXPECT_TRUE(c_->all<Notification>().empty());
+  EXPECT_EQ(status().state, State::kEstablished);
+}
+
+TEST_F(ExtendedMessageTest, OnlyOfferedByVipdItReceivesButNeverSendsThem) {
+  // RFC 8654 §4: the router may send them (it received vipd's capability); vipd may not.
+  const auto sizes = establish_with(false, true);
+  ASSERT_NE(c_, nullptr);
+  for (const std::size_t size : sizes) EXPECT_LE(size, 4096u);
+  const std::uint64_t received = status().messages_received;
+  c_->send_raw(withdrawal_of_size(4097));
+  ASSERT_TRUE(run_until(io_, [&] { return status().messages_received == received + 1; }));
+  keepalive_barrier(*c_, 10s);
+  EXPECT_EQ(status().state, State::kEstablished);
+}
+
+TEST_F(ExtendedMessageTest, NotOfferedByVipdA4097OctetMessageIsBadMessageLength) {
+  const auto sizes = establish_with(true, false);
+  ASSERT_NE(c_, nullptr);
+  for (const std::size_t size : sizes) EXPECT_LE(size, 4096u);
+  c_->send_raw(withdrawal_of_size(4097));
+  ASSERT_TRUE(run_until(io_, [&] { return c_->closed(); }));
+  const auto n = c_->all<Notification>();
+  ASSERT_EQ(n.size(), 1u);
+  EXPECT_EQ(n[0].code, 1);
+  EXPECT_EQ(n[0].subcode, 2);
+  EXPECT_EQ(n[0].data, (std::vector<std::uint8_t>{0x10, 0x01}));  // the length
+  EXPECT_EQ(status().state, State::kIdle);
+}
+
+// ---- RFC 7606 §5.2 at the session ---------------------------------------------------------------
+
+std::vector<std::uint8_t> raw_update(const std::vector<std::uint8_t>& attributes,
+                                     const std::vector<std::uint8_t>& nlri) {
+  const std::size_t size = 23 + attributes.size() + nlri.size();
+  std::vector<std::uint8_t> m(16, 0xff);
+  m.insert(m.end(), {static_cast<std::uint8_t>(size >> 8), static_cast<std::uint8_t>(size), 2, 0, 0,
+                     0, static_cast<std::uint8_t>(attributes.size())});
+  m.insert(m.end(), attributes.begin(), attributes.end());
+  m.insert(m.end(), nlri.begin(), nlri.end());
+  return m;
+}
+
+// ORIGIN 3 (undefined), AS_PATH [64500], NEXT_HOP 127.0.0.1.
+const std::vector<std::uint8_t> kBadOrigin{0x40, 0x01, 0x01, 0x03};
+const std::vector<std::uint8_t> kBadOriginRest{0x40, 0x02, 0x06, 0x02, 0x01, 0x00, 0x00, 0xfb,
+                                               0xf4, 0x40, 0x03, 0x04, 0x7f, 0x00, 0x00, 0x01};
+
+TEST_F(SpeakerTest, AnAttributeErrorWithoutNlriResetsTheSessionWithItsNotification) {
+  speaker_.add_peer(config());
+  RouterConnection* c = establish(30);
+  ASSERT_NE(c, nullptr);
+  std::vector<std::uint8_t> attributes = kBadOrigin;
+  attributes.insert(attributes.end(), kBadOriginRest.begin(), kBadOriginRest.end());
+  c->send_raw(raw_update(attributes, {}));
+  ASSERT_TRUE(run_until(io_, [&] { return c->closed(); }));
+  const auto n = c->all<Notification>();
+  ASSERT_EQ(n.size(), 1u);
+  EXPECT_EQ(n[0].code, 3);
+  EXPECT_EQ(n[0].subcode, 6);        // Invalid ORIGIN Attribute
+  EXPECT_EQ(n[0].data, kBadOrigin);  // RFC 4271 §6.3: the attribute
+  EXPECT_EQ(status().state, State::kIdle);
+  EXPECT_EQ(status().transitions.at(Reason::kMessageError), 1u);
+}
+
+TEST_F(SpeakerTest, TheSameAttributeErrorNextToRoutesKeepsTheSession) {
+  speaker_.add_peer(config());
+  RouterConnection* c = establish(30);
+  ASSERT_NE(c, nullptr);
+  std::vector<std::uint8_t> attributes = kBadOrigin;
+  attributes.insert(attributes.end(), kBadOriginRest.begin(), kBadOriginRest.end());
+  const std::uint64_t received = status().messages_received;
+  c->send_raw(raw_update(attributes, {32, 203, 0, 113, 99}));  // treat-as-withdraw
+  ASSERT_TRUE(run_until(io_, [&] { return status().messages_received == received + 1; }));
+  keepalive_barrier(*c, 10s);
+  EXPECT_FALSE(c->closed());
+  EXPECT_TRUE(c->all<Notification>().empty());
+  EXPECT_EQ(status().state, State::kEstablished);
+}
+
 class CollisionTest : public SpeakerTest {
  protected:
   void SetUp() override {

@@ -433,8 +433,9 @@ Bytes update_from_body(const std::string& id) {
 
 TEST(Vectors, GobgpMalformedUpdatesGetTheRfc7606Action) {
   const std::pair<const char*, ErrorAction> cases[] = {
-      {"M1", ErrorAction::kTreatAsWithdraw}, {"M2", ErrorAction::kAttributeDiscard},
-      {"M3", ErrorAction::kAfiSafiDisable},  {"M4", ErrorAction::kTreatAsWithdraw},
+      {"M1", ErrorAction::kTreatAsWithdraw},
+      {"M2", ErrorAction::kAttributeDiscard},
+      {"M3", ErrorAction::kAfiSafiDisable},
       {"M5", ErrorAction::kTreatAsWithdraw},
   };
   for (const auto& [id, action] : cases) {
@@ -444,6 +445,14 @@ TEST(Vectors, GobgpMalformedUpdatesGetTheRfc7606Action) {
     EXPECT_EQ(u.action, action) << id << ": " << to_string(u.action);
     EXPECT_FALSE(u.issues.empty()) << id;
   }
+  // M4 carries no reachable NLRI at all: RFC 7606 §5.2 leaves only a session reset, with the
+  // NOTIFICATION the attribute's own error names (GoBGP's test expects treat-as-withdraw).
+  auto m4 = decode(update_from_body("M4"), {});
+  ASSERT_FALSE(m4) << "M4 decoded";
+  EXPECT_EQ(m4.error().action, ErrorAction::kSessionReset);
+  EXPECT_EQ(m4.error().code, 3);
+  EXPECT_EQ(m4.error().subcode, update_error::kAttributeFlagsError);
+  EXPECT_EQ(m4.error().data, (std::vector<std::uint8_t>{0xc0, 0x01, 0x01, 0x00}));
 }
 
 }  // namespace
