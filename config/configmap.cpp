@@ -157,7 +157,7 @@ void read_pool(Reader& r, const Field& f, Config& config, int& bgp_ads, int& l2_
     record(r, key("l2_advertisements", config.l2_advertisements.size()), m, "protocol");
     config.l2_advertisements.push_back(std::move(ad));
   } else if (protocol == "bgp") {
-    const auto add = [&](BgpAdvertisement ad, const YAML::Node& node, const std::string& path) {
+    const auto add = [&](BgpAdvertisement ad, const Node& node, const std::string& path) {
       ad.name = "bgpadvertisement" + std::to_string(++bgp_ads);
       ad.pools = {pool.name};
       r.record(key("bgp_advertisements", config.bgp_advertisements.size()), node, path);
@@ -294,7 +294,7 @@ std::optional<AddressBlock> read_address_block(Reader& r, const Field& f) {
   return AddressBlock{.range = IpRange::from_prefix(prefix.value()), .is_cidr = true};
 }
 
-void read_configmap_body(Reader& r, const YAML::Node& root, Config& config, bool standalone) {
+void read_configmap_body(Reader& r, const Node& root, Config& config, bool standalone) {
   std::vector<std::string> keys = {"peers", "bgp-communities", "address-pools", "bfd-profiles"};
   if (standalone) keys.insert(keys.end(), kStandaloneKeys.begin(), kStandaloneKeys.end());
   MapReader m(r, Field{root, ""}, keys);

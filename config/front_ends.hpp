@@ -2,8 +2,6 @@
 // The YAML front ends (internal to config/): each reads one document into the model and
 // records the origin of every element it produces. Errors go to the Reader's Diagnostics.
 
-#include <yaml-cpp/yaml.h>
-
 #include "config/model.hpp"
 #include "config/yaml_reader.hpp"
 
@@ -15,7 +13,7 @@ std::optional<AddressBlock> read_address_block(Reader& r, const Field& f);
 
 // The MetalLB ConfigMap body (the text under `data.config`), or with `standalone` the
 // standalone file: the same body plus `node` and `services`.
-void read_configmap_body(Reader& r, const YAML::Node& root, Config& config, bool standalone);
+void read_configmap_body(Reader& r, const Node& root, Config& config, bool standalone);
 
 inline constexpr std::int64_t kU32 = 4294967295;
 
@@ -48,12 +46,12 @@ extern const std::vector<std::string> kStandaloneKeys;
 // into `config.standalone`.
 void read_standalone_part(Reader& r, const MapReader& m, Config& config);
 // The one plain document of a standalone file written as MetalLB resources: only those keys.
-void read_standalone_document(Reader& r, const YAML::Node& document, Config& config);
+void read_standalone_document(Reader& r, const Node& document, Config& config);
 
 // Whether a document is a Kubernetes object (it has `apiVersion` or `kind`).
-bool is_kubernetes_object(const YAML::Node& document);
+bool is_kubernetes_object(const Node& document);
 
 // One MetalLB resource (IPAddressPool, BGPPeer, ...). Other kinds are noted and skipped.
-void read_resource(Reader& r, const YAML::Node& document, std::size_t index, Config& config);
+void read_resource(Reader& r, const Node& document, std::size_t index, Config& config);
 
 }  // namespace vipd::config::detail

@@ -12,6 +12,7 @@ namespace vipd::config {
 namespace {
 
 using detail::Field;
+using detail::Node;
 using detail::PositionMap;
 using detail::Reader;
 
@@ -30,7 +31,7 @@ std::vector<std::string_view> lines_of(std::string_view text) {
 // Where the text of a ConfigMap's `config` value sits in the outer file. A literal block
 // (`config: |`) keeps its lines, so inner positions shift by the block's first line and its
 // indentation; any other style points every inner position at the value itself.
-PositionMap embedded_map(std::string_view outer, const YAML::Node& value) {
+PositionMap embedded_map(std::string_view outer, const Node& value) {
   const auto mark = value.Mark();
   PositionMap fixed{.fixed = Position{mark.line + 1, mark.column + 1}};
   const auto lines = lines_of(outer);
@@ -60,7 +61,7 @@ PositionMap embedded_map(std::string_view outer, const YAML::Node& value) {
   return fixed;
 }
 
-bool has_key(const YAML::Node& map, std::string_view key) {
+bool has_key(const Node& map, std::string_view key) {
   if (!map.IsMap()) return false;
   for (auto it = map.begin(); it != map.end(); ++it) {
     if (it->first.IsScalar() && it->first.Scalar() == key) return true;
@@ -68,20 +69,20 @@ bool has_key(const YAML::Node& map, std::string_view key) {
   return false;
 }
 
-YAML::Node value_of(const YAML::Node& map, std::string_view key) {
-  if (!map.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
+Node value_of(const Node& map, std::string_view key) {
+  if (!map.IsMap()) return Node::undefined();
   for (auto it = map.begin(); it != map.end(); ++it) {
     if (it->first.IsScalar() && it->first.Scalar() == key) return it->second;
   }
-  return YAML::Node(YAML::NodeType::Undefined);
+  return Node::undefined();
 }
 
-std::string scalar_of(const YAML::Node& map, std::string_view key) {
+std::string scalar_of(const Node& map, std::string_view key) {
   const auto v = value_of(map, key);
-  return v.IsDefined() && v.IsScalar() ? v.Scalar() : std::string();
+  return v.IsDefined() && v.IsScalar() ? std::string(v.Scalar()) : std::string();
 }
 
-bool is_legacy_configmap(const YAML::Node& doc) {
+bool is_legacy_configmap(const Node& doc) {
   return scalar_of(doc, "kind") == "ConfigMap" && has_key(value_of(doc, "data"), "config");
 }
 
@@ -115,13 +116,13 @@ class Loader {
 
  private:
   SourceFormat read(Config& config) {
-    // Never YAML::LoadAll directly: see yaml_guard.hpp.
-    auto loaded = detail::load_yaml_documents(text_);
+    // Screened and built in one pass: see yaml_guard.hpp and yaml_tree.hpp.
+    auto loaded = detail::parse_yaml(text_);
     if (loaded.problem) {
       diagnostics_.error(PositionMap{}(loaded.problem->mark), "", loaded.problem->message);
       return guess();
     }
-    std::vector<YAML::Node> docs;
+    std::vector<Node> docs;
     for (const auto& d : loaded.documents) {
       if (d.IsDefined() && !d.IsNull()) docs.push_back(d);
     }
@@ -138,7 +139,7 @@ class Loader {
           docs[1], "",
           "a configuration body is one YAML document; found " + std::to_string(docs.size()));
     }
-    const YAML::Node root = docs.empty() ? YAML::Node() : docs.front();
+    const Node root = docs.empty() ? Node() : docs.front();
     const bool standalone =
         requested_ == InputFormat::kStandalone ||
         (requested_ == InputFormat::kAuto &&
@@ -156,7 +157,7 @@ class Loader {
 
   // Kubernetes objects: one MetalLB ConfigMap, or MetalLB resources, these with at most one plain
   // document (a mapping without apiVersion and kind) holding the standalone file's own keys.
-  SourceFormat read_objects(const std::vector<YAML::Node>& docs, Config& config) {
+  SourceFormat read_objects(const std::vector<Node>& docs, Config& config) {
     Reader reader(diagnostics_, origins_);
     std::optional<std::size_t> legacy;
     bool resources = false;
@@ -230,7 +231,7 @@ class Loader {
     return config.standalone ? SourceFormat::kStandalone : SourceFormat::kResources;
   }
 
-  void read_wrapped_configmap(const YAML::Node& doc, Config& config) {
+  void read_wrapped_configmap(const Node& doc, Config& config) {
     Reader outer(diagnostics_, origins_);
     detail::MapReader top(outer, Field{doc, ""},
                           {"apiVersion", "kind", "metadata", "data", "binaryData"});
@@ -243,13 +244,14 @@ class Loader {
     }
     const PositionMap map = embedded_map(text_, value);
     Reader inner(diagnostics_, origins_, map);
-    // Never YAML::Load directly: see yaml_guard.hpp.
-    auto loaded = detail::load_yaml_document(value.Scalar());
+    // Screened and built in one pass: see yaml_guard.hpp and yaml_tree.hpp.
+    auto loaded = detail::parse_yaml(value.scalar_view(), 1);
     if (loaded.problem) {
       diagnostics_.error(map(loaded.problem->mark), "data.config", loaded.problem->message);
       return;
     }
-    detail::read_configmap_body(inner, loaded.node, config, false);
+    detail::read_configmap_body(inner, loaded.documents.empty() ? Node() : loaded.documents.front(),
+                                config, false);
   }
 
   std::string_view text_;

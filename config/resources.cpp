@@ -34,7 +34,7 @@ struct Object {
   Labels labels;
   std::map<std::string, Field, std::less<>> vipd_annotations;  // vipd.io/ ones, known for the kind
   std::string prefix;  // "IPAddressPool(example)": the start of every path in this object
-  YAML::Node node;
+  Node node;
 };
 
 std::vector<std::string> read_names(Reader& r, const MapReader& m, std::string_view field,
@@ -370,7 +370,7 @@ constexpr const char* kStatusKinds[] = {"ConfigurationState", "ServiceL2Status",
 
 }  // namespace
 
-bool is_kubernetes_object(const YAML::Node& document) {
+bool is_kubernetes_object(const Node& document) {
   if (!document.IsMap()) return false;
   for (auto it = document.begin(); it != document.end(); ++it) {
     if (it->first.IsScalar() &&
@@ -381,7 +381,7 @@ bool is_kubernetes_object(const YAML::Node& document) {
   return false;
 }
 
-void read_resource(Reader& r, const YAML::Node& document, std::size_t index, Config& config) {
+void read_resource(Reader& r, const Node& document, std::size_t index, Config& config) {
   const std::string doc_path = "documents[" + std::to_string(index) + "]";
   if (!document.IsMap()) {
     r.error(document, doc_path,
@@ -390,7 +390,7 @@ void read_resource(Reader& r, const YAML::Node& document, std::size_t index, Con
   }
   // Read the type first: which keys are allowed depends on it.
   std::string api_version, kind;
-  YAML::Node kind_node, version_node, metadata, spec;
+  Node kind_node, version_node, metadata, spec;
   for (auto it = document.begin(); it != document.end(); ++it) {
     if (!it->first.IsScalar()) continue;
     const auto& k = it->first.Scalar();
@@ -458,10 +458,10 @@ void read_resource(Reader& r, const YAML::Node& document, std::size_t index, Con
     r.error(document, prefix, "missing required field \"spec\"");
     return;
   }
-  known->read(r, o,
-              spec_field ? Field{spec_field->node, prefix + ".spec"}
-                         : Field{YAML::Node(), prefix + ".spec"},
-              config);
+  known->read(
+      r, o,
+      spec_field ? Field{spec_field->node, prefix + ".spec"} : Field{Node(), prefix + ".spec"},
+      config);
 }
 
 }  // namespace vipd::config::detail

@@ -185,7 +185,7 @@ void read_standalone_part(Reader& r, const MapReader& m, Config& config) {
   }
 }
 
-void read_standalone_document(Reader& r, const YAML::Node& document, Config& config) {
+void read_standalone_document(Reader& r, const Node& document, Config& config) {
   MapReader m(r, Field{document, ""}, kStandaloneKeys,
               "beside MetalLB resources the plain document holds only node, nodes and services: "
               "pools and peers are written either as resources or in the body, not both");

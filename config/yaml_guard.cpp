@@ -32,8 +32,9 @@ struct Enough {};
 // an alias counts as the node it refers to, so `aliased_` is what aliases add to the text.
 class Screen final : public YAML::EventHandler {
  public:
-  Screen(std::string_view text, std::size_t max_documents)
-      : text_(text),
+  Screen(std::string_view text, std::size_t max_documents, YAML::EventHandler* next = nullptr)
+      : next_(next),
+        text_(text),
         max_documents_(max_documents),
         alias_budget_(std::max(kMinAliasNodes, text.size())),
         // A parser that moves forward emits a few events per token, and a token takes at least
@@ -50,12 +51,19 @@ class Screen final : public YAML::EventHandler {
     last_start_ = mark.pos;
     anchors_.clear();  // yaml-cpp numbers anchors per document
     count(mark);
+    if (next_) next_->OnDocumentStart(mark);
   }
-  void OnDocumentEnd() override {}
-  void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override { leaf(mark, anchor); }
-  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
-                const std::string&) override {
+  void OnDocumentEnd() override {
+    if (next_) next_->OnDocumentEnd();
+  }
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
     leaf(mark, anchor);
+    if (next_) next_->OnNull(mark, anchor);
+  }
+  void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
+                const std::string& value) override {
+    leaf(mark, anchor);
+    if (next_) next_->OnScalar(mark, tag, anchor, value);
   }
   void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
     count(mark);
@@ -70,17 +78,26 @@ class Screen final : public YAML::EventHandler {
                        std::to_string(kMinAliasNodes) + "); write the values out instead");
     }
     add(size);
+    if (next_) next_->OnAlias(mark, anchor);
   }
-  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
-                       YAML::EmitterStyle::value) override {
+  void OnSequenceStart(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
+                       YAML::EmitterStyle::value style) override {
     open(mark, anchor);
+    if (next_) next_->OnSequenceStart(mark, tag, anchor, style);
   }
-  void OnSequenceEnd() override { close(); }
-  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
-                  YAML::EmitterStyle::value) override {
+  void OnSequenceEnd() override {
+    close();
+    if (next_) next_->OnSequenceEnd();
+  }
+  void OnMapStart(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
+                  YAML::EmitterStyle::value style) override {
     open(mark, anchor);
+    if (next_) next_->OnMapStart(mark, tag, anchor, style);
   }
-  void OnMapEnd() override { close(); }
+  void OnMapEnd() override {
+    close();
+    if (next_) next_->OnMapEnd();
+  }
 
  private:
   struct Open {
@@ -133,6 +150,7 @@ class Screen final : public YAML::EventHandler {
     if (!open_.empty()) open_.back().size += size;
   }
 
+  YAML::EventHandler* next_;  // given every event that passed the screen (the tree builder)
   std::string_view text_;
   std::size_t max_documents_;
   std::size_t documents_ = 0;
@@ -183,6 +201,26 @@ YamlDocuments load_yaml_documents(std::string_view text) {
   } catch (const YAML::Exception& e) {
     return {{}, syntax_error(e)};
   }
+}
+
+YamlTree parse_yaml(std::string_view text, std::size_t max_documents) {
+  if (text.size() > kMaxConfigBytes) return {{}, screen_yaml(text)};
+  ViewBuffer buffer(text);
+  std::istream in(&buffer);
+  TreeBuilder builder;
+  Screen screen(text, max_documents, &builder);
+  try {
+    YAML::Parser parser(in);
+    while (parser.HandleNextDocument(screen)) {
+    }
+  } catch (const Enough&) {
+  } catch (const Refusal& r) {
+    return {{}, r.problem};
+  } catch (const YAML::Exception& e) {
+    return {{}, syntax_error(e)};
+  }
+  auto documents = builder.finish();
+  return {std::move(documents), std::nullopt, builder.nodes(), builder.footprint()};
 }
 
 YamlDocument load_yaml_document(std::string_view text) {

@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "config/load.hpp"
+#include "config/yaml_tree.hpp"
 
 namespace vipd::config::detail {
 
@@ -68,5 +69,16 @@ struct YamlDocument {
   std::optional<YamlProblem> problem;  // set: no node
 };
 YamlDocument load_yaml_document(std::string_view text);
+
+// The documents of `text` (at most `max_documents`) as one compact tree (yaml_tree.hpp), built
+// while the text is screened, in one pass; or the first problem. What the front ends read.
+struct YamlTree {
+  std::vector<Node> documents;         // a document without a node: a null node
+  std::optional<YamlProblem> problem;  // set: no documents
+  std::size_t nodes = 0;               // in the tree
+  std::size_t footprint = 0;           // heap octets the tree holds
+};
+YamlTree parse_yaml(std::string_view text,
+                    std::size_t max_documents = std::numeric_limits<std::size_t>::max());
 
 }  // namespace vipd::config::detail

@@ -9,21 +9,21 @@ namespace {
 
 std::string q(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
-bool is_null(const YAML::Node& node) { return !node.IsDefined() || node.IsNull(); }
+bool is_null(const Node& node) { return !node.IsDefined() || node.IsNull(); }
 
 // Quoted scalars carry the non-specific tag "!": they are strings, never numbers or booleans.
-bool is_plain(const YAML::Node& node) { return node.Tag() != "!"; }
+bool is_plain(const Node& node) { return node.Tag() != "!"; }
 
-std::string describe(const YAML::Node& node) {
+std::string describe(const Node& node) {
   switch (node.Type()) {
-    case YAML::NodeType::Map:
+    case NodeType::kMap:
       return "a mapping";
-    case YAML::NodeType::Sequence:
+    case NodeType::kSequence:
       return "a list";
-    case YAML::NodeType::Null:
-    case YAML::NodeType::Undefined:
+    case NodeType::kNull:
+    case NodeType::kUndefined:
       return "nothing";
-    case YAML::NodeType::Scalar:
+    case NodeType::kScalar:
       return q(node.Scalar());
   }
   return "something else";
@@ -54,7 +54,7 @@ Position PositionMap::operator()(const YAML::Mark& mark) const {
   return {mark.line + 1 + line_offset, mark.column + 1 + column_offset};
 }
 
-Position Reader::position(const YAML::Node& node) const {
+Position Reader::position(const Node& node) const {
   if (!node.IsDefined()) return {};
   return map_(node.Mark());
 }
@@ -72,12 +72,12 @@ MapReader::MapReader(Reader& reader, const Field& field, std::vector<std::string
   }
   is_map_ = true;
   for (auto it = field.node.begin(); it != field.node.end(); ++it) {
-    const YAML::Node k = it->first;
+    const Node k = it->first;
     if (!k.IsScalar()) {
       reader.error(k, field.path, "keys must be plain text, got " + describe(k));
       continue;
     }
-    const std::string name = k.Scalar();
+    const std::string name(k.Scalar());
     const auto path = config::key(field.path, name);
     if (has(name)) {
       reader.error(k, path, "duplicate key " + q(name));
@@ -121,7 +121,7 @@ std::optional<std::string> read_string(Reader& r, const Field& f) {
     r.error(f.node, f.path, "expected text, got " + describe(f.node));
     return std::nullopt;
   }
-  return f.node.Scalar();
+  return std::string(f.node.Scalar());
 }
 
 std::optional<bool> read_bool(Reader& r, const Field& f) {
@@ -258,8 +258,8 @@ std::optional<Labels> read_labels(Reader& r, const Field& f) {
   Labels labels;
   bool ok = true;
   for (auto it = f.node.begin(); it != f.node.end(); ++it) {
-    const YAML::Node k = it->first;
-    const YAML::Node v = it->second;
+    const Node k = it->first;
+    const Node v = it->second;
     if (!k.IsScalar()) {
       r.error(k, f.path, "label keys must be text, got " + describe(k));
       ok = false;
@@ -392,21 +392,21 @@ LabelSelector normalised(LabelSelector s) {
 }
 
 // The items of a sequence, for positions.
-std::vector<YAML::Node> items_of(const YAML::Node& node) {
-  std::vector<YAML::Node> out;
+std::vector<Node> items_of(const Node& node) {
+  std::vector<Node> out;
   if (node.IsSequence()) {
     for (auto it = node.begin(); it != node.end(); ++it) out.push_back(*it);
   }
   return out;
 }
 
-YAML::Node value_of(const YAML::Node& map, std::string_view key) {
+Node value_of(const Node& map, std::string_view key) {
   if (map.IsMap()) {
     for (auto it = map.begin(); it != map.end(); ++it) {
       if (it->first.IsScalar() && it->first.Scalar() == key) return it->second;
     }
   }
-  return YAML::Node(YAML::NodeType::Undefined);
+  return Node::undefined();
 }
 
 // MetalLB refuses, in a list of selectors, an expression written twice in one selector and a

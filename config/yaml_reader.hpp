@@ -5,7 +5,7 @@
 // and returns nullopt, so a front end reads a whole file and collects every error. Nothing here
 // throws: the readers never call yaml-cpp's throwing conversions.
 
-#include <yaml-cpp/yaml.h>
+#include "config/yaml_tree.hpp"
 
 #include <cstdint>
 #include <functional>
@@ -34,21 +34,21 @@ class Reader {
   Reader(Diagnostics& diagnostics, Origins& origins, PositionMap map = {})
       : diagnostics_(diagnostics), origins_(origins), map_(map) {}
 
-  Position position(const YAML::Node& node) const;
-  Origin origin(const YAML::Node& node, std::string path) const {
+  Position position(const Node& node) const;
+  Origin origin(const Node& node, std::string path) const {
     return {position(node), std::move(path)};
   }
-  void error(const YAML::Node& node, const std::string& path, std::string message) {
+  void error(const Node& node, const std::string& path, std::string message) {
     diagnostics_.error(position(node), path, std::move(message));
   }
-  void note(const YAML::Node& node, const std::string& path, std::string message) {
+  void note(const Node& node, const std::string& path, std::string message) {
     diagnostics_.note(origin(node, path), std::move(message));
   }
-  void warning(const YAML::Node& node, const std::string& path, std::string message) {
+  void warning(const Node& node, const std::string& path, std::string message) {
     diagnostics_.warning(origin(node, path), std::move(message));
   }
   // Records where a model element was written.
-  void record(std::string model_key, const YAML::Node& node, std::string path) {
+  void record(std::string model_key, const Node& node, std::string path) {
     origins_.add(std::move(model_key), origin(node, std::move(path)));
   }
   Diagnostics& diagnostics() { return diagnostics_; }
@@ -61,7 +61,7 @@ class Reader {
 };
 
 struct Field {
-  YAML::Node node;
+  Node node;
   std::string path;
 };
 
@@ -87,7 +87,7 @@ class MapReader {
   Reader& reader_;
   Field field_;
   bool is_map_ = false;
-  std::vector<std::pair<std::string, YAML::Node>> entries_;
+  std::vector<std::pair<std::string, Node>> entries_;
 };
 
 std::optional<std::string> read_string(Reader& r, const Field& f);
