@@ -28,17 +28,62 @@ std::string Diagnostic::to_string() const {
   return out + message;
 }
 
-void Origins::add(std::string key, Origin origin) {
-  by_key_.insert_or_assign(std::move(key), std::move(origin));
+void Origins::add(std::string_view key, const Origin& origin) {
+  Entry e;
+  e.key_at = static_cast<std::uint32_t>(text_.size());
+  e.key_size = static_cast<std::uint32_t>(key.size());
+  text_.append(key);
+  if (origin.path == key) {
+    e.path_at = e.key_at;
+  } else {
+    e.path_at = static_cast<std::uint32_t>(text_.size());
+    text_.append(origin.path);
+  }
+  e.path_size = static_cast<std::uint32_t>(origin.path.size());
+  e.position = origin.position;
+  entries_.push_back(e);
+  indexed_ = false;
+}
+
+void Origins::index() const {
+  if (indexed_) return;
+  index_.resize(entries_.size());
+  for (std::uint32_t i = 0; i < index_.size(); ++i) index_[i] = i;
+  std::stable_sort(index_.begin(), index_.end(), [this](std::uint32_t a, std::uint32_t b) {
+    return key_of(entries_[a]) < key_of(entries_[b]);
+  });
+  // Of equal keys (stable: in the order added), keep the last.
+  std::size_t out = 0;
+  for (std::size_t i = 0; i < index_.size(); ++i) {
+    if (i + 1 < index_.size() && key_of(entries_[index_[i]]) == key_of(entries_[index_[i + 1]])) {
+      continue;
+    }
+    index_[out++] = index_[i];
+  }
+  index_.resize(out);
+  index_.shrink_to_fit();
+  indexed_ = true;
 }
 
 Origin Origins::find(std::string_view key) const {
+  index();
   while (true) {
-    if (const auto it = by_key_.find(key); it != by_key_.end()) return it->second;
+    const auto it = std::lower_bound(
+        index_.begin(), index_.end(), key,
+        [this](std::uint32_t e, std::string_view k) { return key_of(entries_[e]) < k; });
+    if (it != index_.end() && key_of(entries_[*it]) == key) {
+      const Entry& e = entries_[*it];
+      return {e.position, std::string(text_.data() + e.path_at, e.path_size)};
+    }
     const auto cut = key.find_last_of(".[");
     if (cut == std::string_view::npos || cut == 0) return {};
     key = key.substr(0, cut);
   }
+}
+
+std::size_t Origins::footprint() const {
+  return text_.capacity() + entries_.capacity() * sizeof(Entry) +
+         index_.capacity() * sizeof(std::uint32_t);
 }
 
 std::string key(std::string_view list, std::size_t index) {

@@ -48,8 +48,8 @@ class Reader {
     diagnostics_.warning(origin(node, path), std::move(message));
   }
   // Records where a model element was written.
-  void record(std::string model_key, const Node& node, std::string path) {
-    origins_.add(std::move(model_key), origin(node, std::move(path)));
+  void record(std::string_view model_key, const Node& node, std::string path) {
+    origins_.add(model_key, origin(node, std::move(path)));
   }
   Diagnostics& diagnostics() { return diagnostics_; }
   const PositionMap& map() const { return map_; }

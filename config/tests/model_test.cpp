@@ -80,6 +80,32 @@ TEST(Diagnostic, OriginsFallBackToTheParent) {
   EXPECT_EQ(o.find("pools[2]").path, "");
 }
 
+TEST(Diagnostic, OriginsTakeTheLastOfAKeyAndStayFoundAfterMoreAdds) {
+  Origins o;
+  o.add("services[0]", {{2, 3}, "services[0]"});  // path equal to its key: stored once
+  o.add("pools[0]", {{1, 1}, "address-pools[0]"});
+  EXPECT_EQ(o.find("services[0].name").position, (Position{2, 3}));
+  o.add("services[0]", {{9, 9}, "services[0]"});  // again, after a lookup
+  o.add("services[10]", {{5, 1}, "documents[1]"});
+  EXPECT_EQ(o.find("services[0]").position, (Position{9, 9}));
+  EXPECT_EQ(o.find("services[10].ports").path, "documents[1]");
+  EXPECT_EQ(o.find("services[1]").path, "");  // "services[10]" is not its parent
+  EXPECT_EQ(o.find("pools[0].addresses[3]").path, "address-pools[0]");
+  EXPECT_EQ(o.size(), 4u);
+}
+
+TEST(Diagnostic, OriginsCostLittleAnEntry) {
+  Origins o;
+  for (int i = 0; i < 100000; ++i) {
+    const auto k = "services[" + std::to_string(i) + "]";
+    o.add(k, {{i + 1, 3}, k});
+    o.add(k + ".name", {{i + 1, 10}, k + ".name"});
+  }
+  EXPECT_EQ(o.find("services[99999].name").position, (Position{100000, 10}));
+  // 24 octets an entry plus its key once: ~45 a service field; a std::map held ~230.
+  EXPECT_LT(o.footprint(), 200000u * 64u);
+}
+
 TEST(Diagnostic, DidYouMean) {
   EXPECT_EQ(did_you_mean("bfdProfile", {"bfd-profile", "password"}),
             "did you mean \"bfd-profile\"?");
