@@ -5,6 +5,18 @@
 #include "config/front_ends.hpp"
 
 namespace vipd::config::detail {
+
+namespace {
+
+// A service's field is recorded only when written: an absent one is found at its service's own
+// origin (Origins falls back to the parent key, "services[i]", recorded with the same mapping),
+// which is where record() would have put it. 100,000 services: ~300,000 fewer origins.
+void record_if_written(Reader& r, const std::string& model_key, const MapReader& m,
+                       std::string_view field) {
+  if (auto f = m.get(field)) r.record(model_key, f->node, f->path);
+}
+
+}  // namespace
 namespace {
 
 std::string q(std::string_view s) { return "\"" + std::string(s) + "\""; }
@@ -55,8 +67,8 @@ std::vector<IpAddress> read_addresses(Reader& r, const Field& f, const std::stri
 // Kubernetes' rules for ipFamilyPolicy and ipFamilies (ValidateService): no family twice,
 // SingleStack with one family; the addresses a service requests decide its families themselves.
 void read_families(Reader& r, const MapReader& m, const std::string& mk, StandaloneService& s) {
-  record(r, key(mk, "ip_family_policy"), m, "ip-family-policy");
-  record(r, key(mk, "ip_families"), m, "ip-families");
+  record_if_written(r, key(mk, "ip_family_policy"), m, "ip-family-policy");
+  record_if_written(r, key(mk, "ip_families"), m, "ip-families");
   const auto policy = m.get("ip-family-policy");
   const auto families = m.get("ip-families");
   if (policy) s.ip_family_policy = read_choice(r, *policy, kFamilyPolicies, "ip-family-policy");
@@ -97,7 +109,7 @@ void read_service(Reader& r, const Field& f, Config& config) {
   const auto mk = key("services", services.size());
   r.record(mk, f.node, f.path);
   StandaloneService s;
-  record(r, key(mk, "name"), m, "name");
+  record_if_written(r, key(mk, "name"), m, "name");
   if (auto v = m.get("name")) {
     s.name = read_string(r, *v).value_or("");
     if (s.name.empty()) r.error(v->node, v->path, "service name must not be empty");
@@ -107,7 +119,7 @@ void read_service(Reader& r, const Field& f, Config& config) {
   if (auto v = m.get("namespace")) s.namespace_ = read_string(r, *v).value_or("default");
   if (auto v = m.get("labels")) s.labels = read_labels(r, *v).value_or(Labels{});
   if (auto v = m.get("addresses")) s.addresses = read_addresses(r, *v, key(mk, "addresses"));
-  record(r, key(mk, "pool"), m, "pool");
+  record_if_written(r, key(mk, "pool"), m, "pool");
   if (auto v = m.get("pool")) s.pool = read_string(r, *v).value_or("");
   read_families(r, m, mk, s);
   if (auto v = m.get("ports")) {
@@ -134,7 +146,7 @@ void read_service(Reader& r, const Field& f, Config& config) {
     });
   }
   if (auto v = m.get("sharing-key")) s.sharing_key = read_string(r, *v).value_or("");
-  record(r, key(mk, "traffic_policy"), m, "traffic-policy");
+  record_if_written(r, key(mk, "traffic_policy"), m, "traffic-policy");
   if (auto v = m.get("traffic-policy")) {
     s.traffic_policy =
         read_choice(r, *v, kTrafficPolicies, "traffic-policy").value_or(TrafficPolicy::kCluster);
@@ -149,7 +161,7 @@ void read_node(Reader& r, const Field& f, Config& config) {
   auto& nodes = config.standalone->nodes;
   const auto mk = key("nodes", nodes.size());
   r.record(mk, f.node, f.path);
-  record(r, key(mk, "name"), m, "name");
+  record_if_written(r, key(mk, "name"), m, "name");
   StandaloneNode n;
   if (auto v = m.get("name")) {
     n.name = read_string(r, *v).value_or("");
@@ -181,6 +193,7 @@ void read_standalone_part(Reader& r, const MapReader& m, Config& config) {
     read_list(r, *v, [&](const Field& item, std::size_t) { read_node(r, item, config); });
   }
   if (auto v = m.get("services")) {
+    config.standalone->services.reserve(v->node.size());
     read_list(r, *v, [&](const Field& item, std::size_t) { read_service(r, item, config); });
   }
 }
