@@ -283,25 +283,48 @@ CheckResult check_text(std::string_view text, std::string file_name, InputFormat
   return Loader(text, std::move(file_name), format, purpose).run();
 }
 
-Result<std::string> read_config_file(const std::string& path) {
+std::string format_size(std::size_t bytes) {
+  if (bytes >= (std::size_t{1} << 20) && bytes % (std::size_t{1} << 20) == 0) {
+    return std::to_string(bytes >> 20) + " MiB";
+  }
+  if (bytes >= (std::size_t{1} << 10) && bytes % (std::size_t{1} << 10) == 0) {
+    return std::to_string(bytes >> 10) + " KiB";
+  }
+  return std::to_string(bytes) + " bytes";
+}
+
+Result<std::string> read_config_file(const std::string& path, std::size_t max_bytes) {
+  max_bytes = std::min(max_bytes, kMaxConfigBytesCeiling);
   std::ifstream in(path, std::ios::binary);
   if (!in) return failure(Errc::kNotFound, "cannot open the file");
-  // One byte past the limit is enough to know it is too large; a device or a huge file is never
-  // read whole.
-  std::string text(kMaxConfigFileBytes + 1, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  if (in.bad()) return failure(Errc::kIoError, "cannot read the file");
-  text.resize(static_cast<std::size_t>(in.gcount()));
-  if (text.size() > kMaxConfigFileBytes) {
-    return failure(Errc::kOutOfRange, "the file is larger than 4 MiB (" +
-                                          std::to_string(kMaxConfigFileBytes) +
-                                          " bytes), the limit for a configuration file");
+  // In chunks, one byte past the limit at most: a device or a huge file is never read whole,
+  // and a small file costs no more than its size.
+  std::string text;
+  constexpr std::size_t kChunk = 256 * 1024;
+  while (text.size() <= max_bytes) {
+    const std::size_t at = text.size();
+    const std::size_t want = std::min(kChunk, max_bytes + 1 - at);
+    text.resize(at + want);
+    in.read(text.data() + at, static_cast<std::streamsize>(want));
+    if (in.bad()) return failure(Errc::kIoError, "cannot read the file");
+    text.resize(at + static_cast<std::size_t>(in.gcount()));
+    if (in.eof()) break;
   }
+  if (text.size() > max_bytes) {
+    const auto size = format_size(max_bytes);
+    const auto exact = " (" + std::to_string(max_bytes) + " bytes)";
+    return failure(Errc::kOutOfRange,
+                   "the file is larger than " + size +
+                       (size.ends_with(" bytes") ? std::string() : exact) +
+                       ", the limit for a configuration file; --max-config-size raises it");
+  }
+  text.shrink_to_fit();
   return text;
 }
 
-CheckResult check_file(const std::string& path, InputFormat format, Purpose purpose) {
-  auto text = read_config_file(path);
+CheckResult check_file(const std::string& path, InputFormat format, Purpose purpose,
+                       std::size_t max_bytes) {
+  auto text = read_config_file(path, max_bytes);
   if (!text) {
     CheckResult result;
     result.file = path;

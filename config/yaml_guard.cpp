@@ -11,7 +11,7 @@
 namespace vipd::config::detail {
 namespace {
 
-// Reads a string_view in place: yaml-cpp wants an istream, and a configuration may be 4 MiB.
+// Reads a string_view in place: yaml-cpp wants an istream, and a configuration may be large.
 class ViewBuffer : public std::streambuf {
  public:
   explicit ViewBuffer(std::string_view text) {
@@ -171,10 +171,10 @@ YamlProblem syntax_error(const YAML::Exception& e) {
 
 std::optional<YamlProblem> screen_yaml(std::string_view text, std::size_t max_documents) {
   if (text.size() > kMaxConfigBytes) {
-    return YamlProblem{YAML::Mark::null_mark(),
-                       "the text is " + std::to_string(text.size()) +
-                           " bytes; a configuration may hold at most 4 MiB (" +
-                           std::to_string(kMaxConfigBytes) + " bytes)"};
+    return YamlProblem{YAML::Mark::null_mark(), "the text is " + std::to_string(text.size()) +
+                                                    " bytes; a configuration may hold at most " +
+                                                    format_size(kMaxConfigBytes) + " (" +
+                                                    std::to_string(kMaxConfigBytes) + " bytes)"};
   }
   ViewBuffer buffer(text);
   std::istream in(&buffer);

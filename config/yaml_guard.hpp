@@ -16,7 +16,7 @@
 //    once per use, so a few kilobytes of aliases to a long list become millions of model
 //    entries. Aliases may add at most as many nodes as the text has bytes (kMinAliasNodes at
 //    least).
-//  - Text over kMaxConfigBytes.
+//  - Text over kMaxConfigBytes (1 GiB: a file is bounded by --max-config-size before this).
 // The screen replays yaml-cpp's own parser with an event handler that keeps only counters (and a
 // size per anchor), and stops at the first problem, so its verdict follows yaml-cpp's tokens
 // exactly and it cannot loop itself. YAML syntax errors found on the way are reported as
@@ -39,7 +39,7 @@
 
 namespace vipd::config::detail {
 
-inline constexpr std::size_t kMaxConfigBytes = kMaxConfigFileBytes;
+inline constexpr std::size_t kMaxConfigBytes = kMaxConfigBytesCeiling;
 inline constexpr std::size_t kMaxYamlDepth = 64;
 inline constexpr std::size_t kMinAliasNodes = 10000;
 

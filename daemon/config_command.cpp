@@ -25,6 +25,7 @@ ConfigCommand::ConfigCommand(CLI::App& app) {
   check_->add_option("--format", format_, "Input format: auto, configmap, resources or standalone")
       ->check(CLI::IsMember({"auto", "configmap", "resources", "standalone"}))
       ->capture_default_str();
+  add_max_config_size(*check_, max_config_bytes_);
 
   convert_ = config_->add_subcommand(
       "convert", "Convert a MetalLB ConfigMap into MetalLB resources (YAML on standard output)");
@@ -32,6 +33,17 @@ ConfigCommand::ConfigCommand(CLI::App& app) {
       ->required()
       ->check(CLI::ExistingFile);
   convert_->add_option("--namespace,-n", namespace_, "Namespace of the resources")
+      ->capture_default_str();
+  add_max_config_size(*convert_, max_config_bytes_);
+}
+
+void add_max_config_size(CLI::App& command, std::uint64_t& bytes) {
+  command
+      .add_option("--max-config-size", bytes,
+                  "Refuse a configuration file larger than this, unread: bytes, or with a unit "
+                  "(64MiB, 512KiB; at most 1GiB)")
+      ->transform(CLI::AsSizeValue(false))
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{config::kMaxConfigBytesCeiling}))
       ->capture_default_str();
 }
 
@@ -46,7 +58,7 @@ int ConfigCommand::check() const {
   std::vector<config::CheckResult> results;
   bool all_valid = true;
   for (const auto& file : files_) {
-    results.push_back(config::check_file(file, format));
+    results.push_back(config::check_file(file, format, config::Purpose::kRun, max_config_bytes_));
     all_valid = all_valid && results.back().valid();
   }
   if (output_ == "json") {
@@ -59,7 +71,7 @@ int ConfigCommand::check() const {
 
 int ConfigCommand::convert() const {
   // Bounded read: a file too large for a configuration is refused unread.
-  auto text = config::read_config_file(convert_file_);
+  auto text = config::read_config_file(convert_file_, max_config_bytes_);
   if (!text) {
     std::fprintf(stderr, "%s\n", text.error().message().c_str());
     return 1;

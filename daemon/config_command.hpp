@@ -5,10 +5,17 @@
 // Exit codes: 0 valid, 1 invalid, 2 usage error (the caller maps CLI11's parse errors to 2).
 
 #include <CLI/CLI.hpp>
+#include <cstdint>
 #include <string>
 #include <vector>
 
+#include "config/load.hpp"
+
 namespace vipd::daemon {
+
+// --max-config-size on a command that reads a configuration file (config check and convert,
+// standalone): a size with an optional unit, 1 byte to 1 GiB.
+void add_max_config_size(CLI::App& command, std::uint64_t& bytes);
 
 class ConfigCommand {
  public:
@@ -28,6 +35,7 @@ class ConfigCommand {
   std::vector<std::string> files_;
   std::string output_ = "text";
   std::string format_ = "auto";
+  std::uint64_t max_config_bytes_ = config::kDefaultMaxConfigFileBytes;
   std::string convert_file_;
   std::string namespace_ = "metallb-system";
 };

@@ -178,7 +178,8 @@ class Standalone {
 int Standalone::start() {
   bfd_service_.on_state([this](const IpAddress& peer, bfd::State from, bfd::State to,
                                bfd::Diag diag) { bfd_.on_state(peer, from, to, diag); });
-  auto checked = config::check_file(options_.config_file, config::InputFormat::kStandalone);
+  auto checked = config::check_file(options_.config_file, config::InputFormat::kStandalone,
+                                    config::Purpose::kRun, options_.max_config_bytes);
   for (const auto& d : checked.diagnostics) {
     if (d.severity == config::Severity::kError) {
       spdlog::error("{}", d.to_string());
@@ -343,7 +344,8 @@ void Standalone::reject(const char* why, std::vector<std::string> errors) {
 
 void Standalone::reload(const char* why) {
   stamp_ = stamp(options_.config_file);
-  auto checked = config::check_file(options_.config_file, config::InputFormat::kStandalone);
+  auto checked = config::check_file(options_.config_file, config::InputFormat::kStandalone,
+                                    config::Purpose::kRun, options_.max_config_bytes);
   if (!checked.valid()) {
     std::vector<std::string> errors;
     for (const auto& d : checked.diagnostics) {

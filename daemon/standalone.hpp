@@ -14,12 +14,16 @@
 // Runs on one io_context on the calling thread until a signal ends it.
 
 #include <chrono>
+#include <cstdint>
 #include <string>
+
+#include "config/load.hpp"
 
 namespace vipd::daemon {
 
 struct StandaloneOptions {
   std::string config_file;
+  std::uint64_t max_config_bytes = config::kDefaultMaxConfigFileBytes;  // --max-config-size
   std::string admin = "127.0.0.1:7473";
   std::string state_dir = "/var/lib/vipd";
   std::string node;  // overrides the file's `node` (default: the host name)

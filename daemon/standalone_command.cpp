@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "config/model.hpp"
+#include "daemon/config_command.hpp"
 
 namespace vipd::daemon {
 
@@ -17,6 +18,7 @@ StandaloneCommand::StandaloneCommand(CLI::App& app) {
   command_
       ->add_option("--state-dir", options_.state_dir, "Where allocations are kept across restarts")
       ->capture_default_str();
+  add_max_config_size(*command_, options_.max_config_bytes);
   command_->add_option("--node", options_.node,
                        "This host's node name (default: the file's `node`, else the host name)");
   command_

@@ -124,32 +124,49 @@ TEST(YamlGuard, AliasToAnEnclosingNodeIsNotExpanded) {
   EXPECT_FALSE(detail::screen_yaml("&a [*a, *a]"));
 }
 
-TEST(YamlGuard, TextOverFourMebibytesIsRefused) {
-  std::string text = "# " + std::string(detail::kMaxConfigBytes, 'x') + "\npeers: []\n";
-  const auto r = check_text(text, "big.yaml");
-  ASSERT_EQ(r.error_count(), 1u) << errors_of(r);
-  EXPECT_EQ(r.diagnostics[0].position, Position{});
-  EXPECT_NE(r.diagnostics[0].message.find("at most 4 MiB (4194304 bytes)"), std::string::npos);
-  text.resize(detail::kMaxConfigBytes - 20);
-  text += "\npeers: []\n";
-  EXPECT_TRUE(check_text(text, "big.yaml").valid());
-}
-
-TEST(YamlGuard, FileOverFourMebibytesIsNotReadWhole) {
+// The limit is --max-config-size's (64 MiB unless set), not a fixed 4 MiB: a 100,000-service
+// file in block style is larger than that and must load. Over the limit, the file is refused
+// without being read whole.
+TEST(YamlGuard, TheFileLimitIsTheFlagsNotAFixedOne) {
   const auto path =
       ::testing::TempDir() + "vipd-config-big-" + std::to_string(::getpid()) + ".yaml";
   {
     std::ofstream out(path, std::ios::binary);
-    out << "peers: []\n# " << std::string(detail::kMaxConfigBytes, 'x') << "\n";
+    out << "peers: []\n# " << std::string(std::size_t{5} << 20, 'x') << "\n";  // 5 MiB
   }
-  const auto r = check_file(path);
-  const auto text = read_config_file(path);
+  EXPECT_TRUE(check_file(path).valid()) << errors_of(check_file(path));
+  const auto r = check_file(path, InputFormat::kAuto, Purpose::kRun, std::size_t{4} << 20);
+  const auto text = read_config_file(path, 1024);
   std::remove(path.c_str());
   ASSERT_EQ(r.error_count(), 1u) << errors_of(r);
-  EXPECT_NE(r.diagnostics[0].message.find("larger than 4 MiB"), std::string::npos);
+  EXPECT_NE(r.diagnostics[0].message.find(
+                "the file is larger than 4 MiB (4194304 bytes), the limit for a configuration "
+                "file; --max-config-size raises it"),
+            std::string::npos)
+      << r.diagnostics[0].message;
   ASSERT_FALSE(text);
   EXPECT_EQ(text.error().code(), make_error_code(Errc::kOutOfRange));
+  EXPECT_NE(text.error().message().find("larger than 1 KiB (1024 bytes)"), std::string::npos);
   EXPECT_EQ(read_config_file(path).error().code(), make_error_code(Errc::kNotFound));
+}
+
+TEST(YamlGuard, AFileExactlyAtTheLimitIsRead) {
+  const auto path =
+      ::testing::TempDir() + "vipd-config-edge-" + std::to_string(::getpid()) + ".yaml";
+  const std::string body = "peers: []\n#" + std::string(100, 'x') + "\n";
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << body;
+  }
+  const auto exact = read_config_file(path, body.size());
+  const auto under = read_config_file(path, body.size() - 1);
+  std::remove(path.c_str());
+  ASSERT_TRUE(exact);
+  EXPECT_EQ(exact.value(), body);
+  EXPECT_FALSE(under);
+  EXPECT_EQ(format_size(std::size_t{64} << 20), "64 MiB");
+  EXPECT_EQ(format_size(1536 * 1024), "1536 KiB");
+  EXPECT_EQ(format_size(1000), "1000 bytes");
 }
 
 // Counts documents the way YAML::LoadAll reads them, but gives up after more documents than the

@@ -102,6 +102,28 @@ TEST(Cli, LoggingOptionsAreAcceptedAfterTheSubcommandToo) {
   EXPECT_EQ(run_vipd("standalone" + args + " --log-level loud").status, 2);
 }
 
+// The file limit is a flag: a size with a unit; out of range or unreadable is a usage error, and
+// a file over it is refused unread with the flag named.
+TEST(Cli, MaxConfigSizeBoundsTheFileAndIsChecked) {
+  const std::string file = std::string(VIPD_CONFIG_TEST_DATA) + "/standalone/edge.yaml";
+  EXPECT_EQ(run_vipd("config check " + file).status, 0);
+  const auto small = run_vipd("config check --max-config-size 512b " + file);
+  EXPECT_EQ(small.status, 1) << small.output;
+  EXPECT_NE(small.output.find("larger than 512 bytes, the limit"), std::string::npos)
+      << small.output;
+  EXPECT_NE(small.output.find("--max-config-size raises it"), std::string::npos);
+  EXPECT_EQ(run_vipd("config check --max-config-size 64MiB " + file).status, 0);
+  for (const char* bad : {"0", "2GiB", "lots"}) {
+    const auto r = run_vipd(std::string("config check --max-config-size ") + bad + " " + file);
+    EXPECT_EQ(r.status, 2) << bad << ": " << r.output;
+    EXPECT_NE(r.output.find("--max-config-size"), std::string::npos) << r.output;
+  }
+  const auto standalone = run_vipd("standalone --config " + file + " --max-config-size 512");
+  EXPECT_EQ(standalone.status, 1) << standalone.output;
+  EXPECT_NE(standalone.output.find("larger than 512 bytes"), std::string::npos)
+      << standalone.output;
+}
+
 TEST(Cli, StandaloneRejectsABadDrainTime) {
   const auto r = run_vipd("standalone --config /nonexistent --drain-time soon");
   EXPECT_EQ(r.status, 2) << r.output;
