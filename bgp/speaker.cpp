@@ -248,6 +248,12 @@ void Speaker::set_routes(RouteSet routes) {
   interner_.collect();
 }
 
+const RouteSet* Speaker::peer_routes(const std::string& address) const {
+  const auto it = peers_.find(address);
+  if (it == peers_.end() || !it->second->routes) return nullptr;
+  return &*it->second->routes;
+}
+
 void Speaker::set_peer_routes(const std::string& address, RouteSet routes) {
   const auto it = peers_.find(address);
   if (it == peers_.end()) return;

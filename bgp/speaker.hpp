@@ -42,6 +42,9 @@ class Speaker {
   void set_routes(RouteSet routes);
   // The routes one peer announces, from now on instead of the common set. Unknown peer: no-op.
   void set_peer_routes(const std::string& address, RouteSet routes);
+  // The peer's own routes (set_peer_routes), or null: unknown peer, or it announces the common
+  // set.
+  const RouteSet* peer_routes(const std::string& address) const;
   void set_drain(bool drain);  // RFC 8326: re-announce everything with GRACEFUL_SHUTDOWN
   // The BFD gate of the peer at `address` (RFC 9384; RFC 5882 §4.2: BFD Down takes the BGP
   // session down, and it does not come back while BFD is down). Closing it stops the session at

@@ -104,12 +104,13 @@ std::vector<Note> RouteReconciler::apply(planner::Plan plan, const HostContext& 
     identities_[address] = {p.peer->name.empty() ? address : p.peer->name, p.peer->peer_asn,
                             p.peer->my_asn};
     // A re-added peer starts with no routes in the speaker: give it its set again.
-    // Interned attributes compare by pointer: equal sets share every attribute set.
+    // Interned attributes compare by pointer: equal sets share every attribute set. The
+    // speaker's own copy is the one compared with: the reconciler keeps none.
     auto routes = to_route_set(p.routes, speaker_.interner());
     p.routes.clear();
-    if (changed || applied.routes != routes) {
-      speaker_.set_peer_routes(address, routes);
-      applied.routes = std::move(routes);
+    const bgp::RouteSet* held = speaker_.peer_routes(address);
+    if (changed || held == nullptr || *held != routes) {
+      speaker_.set_peer_routes(address, std::move(routes));
     }
   }
   for (auto it = applied_.begin(); it != applied_.end();) {
@@ -136,9 +137,9 @@ std::vector<Note> RouteReconciler::apply(planner::Plan plan, const HostContext& 
 
 void RouteReconciler::withdraw_all() {
   for (auto& [address, applied] : applied_) {
-    if (applied.routes.empty()) continue;
+    const bgp::RouteSet* held = speaker_.peer_routes(address);
+    if (held != nullptr && held->empty()) continue;
     speaker_.set_peer_routes(address, {});
-    applied.routes.clear();
   }
 }
 

@@ -44,6 +44,9 @@ class SpeakerControl {
   // remove_peer() for a peer that goes.
   virtual void set_bfd(const std::string& address, const std::optional<BfdPeerSettings>& bfd) = 0;
   virtual void set_peer_routes(const std::string& address, bgp::RouteSet routes) = 0;
+  // What set_peer_routes() last gave the peer, as the speaker holds it; null for a peer it does
+  // not know. The reconciler compares new plans with it instead of keeping a copy.
+  virtual const bgp::RouteSet* peer_routes(const std::string& address) const = 0;
   // Accepts the peers' connections on address:port.
   virtual Result<void> listen(const IpAddress& address, std::uint16_t port) = 0;
   virtual bgp::AttributeInterner& interner() = 0;
@@ -93,7 +96,6 @@ class RouteReconciler {
   struct Applied {
     bgp::PeerConfig config;
     std::optional<BfdPeerSettings> bfd;
-    bgp::RouteSet routes;  // as given to the speaker (interned: ~80 octets a route)
   };
   SpeakerControl& speaker_;
   std::map<std::string, Applied> applied_;  // by peer address

@@ -20,6 +20,9 @@ class BgpSpeakerControl final : public SpeakerControl {
   void set_peer_routes(const std::string& address, bgp::RouteSet routes) override {
     speaker_.set_peer_routes(address, std::move(routes));
   }
+  const bgp::RouteSet* peer_routes(const std::string& address) const override {
+    return speaker_.peer_routes(address);
+  }
   Result<void> listen(const IpAddress& address, std::uint16_t port) override;
   bgp::AttributeInterner& interner() override { return speaker_.interner(); }
   void set_bfd(const std::string& address, const std::optional<BfdPeerSettings>& bfd) override {

@@ -26,11 +26,18 @@ class RecordingSpeaker final : public SpeakerControl {
   }
   void remove_peer(const std::string& address, const std::string& message) override {
     calls.push_back("remove " + address + " (" + message + ")");
+    configs.erase(address);
+    held.erase(address);
   }
   void set_peer_routes(const std::string& address, bgp::RouteSet routes) override {
     std::string line = "routes " + address + ":";
     for (const auto& [p, attributes] : routes) line += " " + p.to_string();
     calls.push_back(line);
+    if (configs.contains(address)) held[address] = std::move(routes);
+  }
+  const bgp::RouteSet* peer_routes(const std::string& address) const override {
+    const auto it = held.find(address);
+    return it == held.end() ? nullptr : &it->second;
   }
   Result<void> listen(const IpAddress& address, std::uint16_t port) override {
     calls.push_back("listen " + address.to_string() + " " + std::to_string(port));
@@ -57,6 +64,7 @@ class RecordingSpeaker final : public SpeakerControl {
 
   std::vector<std::string> calls;
   std::map<std::string, bgp::PeerConfig> configs;
+  std::map<std::string, bgp::RouteSet> held;  // as the speaker keeps each peer's routes
   bool refuse_listen = false;
 
  private:
