@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/boxed.hpp"
 #include "common/label_selector.hpp"
 #include "common/prefix.hpp"
 #include "common/result.hpp"
@@ -190,7 +191,7 @@ struct StandaloneService {
   std::vector<ServicePort> ports;
   std::string sharing_key;
   TrafficPolicy traffic_policy = TrafficPolicy::kCluster;
-  std::optional<HealthCheck> health_check;
+  BoxedOptional<HealthCheck> health_check;  // on the heap: most services have none
   // As written (Kubernetes' ipFamilyPolicy and ipFamilies, the first family the primary); unset
   // and empty when the file leaves them out, and always so with `addresses`. The daemon picks
   // the defaults (PreferDualStack over the families the candidate pools offer).
