@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <malloc.h>
+
 #include <ctime>
 
 #include "daemon/version.hpp"
@@ -23,6 +25,19 @@ void log_notes(const std::vector<Note>& notes) {
         break;
     }
   }
+}
+
+HeapTrimmer::HeapTrimmer(TimerClock& clock, asio::any_io_executor executor)
+    : clock_(clock), quiet_(clock.make_timer(std::move(executor))) {}
+
+void HeapTrimmer::after_plan() {
+  if (!last_ || clock_.now() - *last_ >= std::chrono::seconds(10)) trim();
+  quiet_->arm(clock_.now() + std::chrono::seconds(5), [this] { trim(); });
+}
+
+void HeapTrimmer::trim() {
+  malloc_trim(0);
+  last_ = clock_.now();
 }
 
 std::string now_rfc3339() {

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,25 @@ std::string now_rfc3339();
 std::unique_ptr<k8s::Client> kubernetes_client(asio::any_io_executor executor, TimerClock& clock,
                                                const std::string& kubeconfig,
                                                const std::string& context);
+
+// Gives freed heap back to the system after a plan: LISTs, file loads, plans and what follows them
+// (UPDATEs, status writes, Events) leave freed memory behind that malloc keeps. Trims after the
+// first plan, at most every 10 s under churn, and once plans have stopped for 5 s
+// (bench/speaker_memory_bench.py: 1.8 MiB less resident with 1,000 Services for the first,
+// 1.4 MiB for the last).
+class HeapTrimmer {
+ public:
+  HeapTrimmer(TimerClock& clock, asio::any_io_executor executor);
+  void after_plan();
+  void stop() { quiet_->cancel(); }
+
+ private:
+  void trim();
+
+  TimerClock& clock_;
+  std::unique_ptr<Timer> quiet_;
+  std::optional<Clock::time_point> last_;
+};
 
 // The admin endpoint on --admin ADDRESS, serving /metrics and /status from `report` and /readyz
 // from `ready`; null after the reason was logged (a bad address, the port in use).

@@ -2,8 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <malloc.h>
-
 #include <algorithm>
 #include <ctime>
 #include <map>
@@ -111,7 +109,7 @@ class NodeSpeaker {
         bfd_(io.get_executor(), clock, speaker_, bfd_service_),
         control_(speaker_, bfd_),
         reconciler_(control_),
-        quiet_trim_(clock.make_timer(io.get_executor())),
+        trimmer_(clock, io.get_executor()),
         shutdown_(io, clock, options_.drain_time,
                   Shutdown::Steps{
                       // Layer 2 hands over at once: the Lease is released and the next node takes
@@ -131,7 +129,7 @@ class NodeSpeaker {
                       .stop =
                           [this](const std::string& message) {
                             speaker_.stop_all(message);
-                            quiet_trim_->cancel();
+                            trimmer_.stop();
                             bfd_.stop();
                             services_.stop();
                             slices_.stop();
@@ -192,8 +190,7 @@ class NodeSpeaker {
   bool ready_ = false;
   bool plan_pending_ = false;
   bool node_missing_said_ = false;
-  Clock::time_point last_trim_{};
-  std::unique_ptr<Timer> quiet_trim_;
+  HeapTrimmer trimmer_;
 
   std::unique_ptr<admin::AdminServer> admin_;
   Shutdown shutdown_;
@@ -305,18 +302,7 @@ void NodeSpeaker::plan_and_apply() {
   assigned_events();
   statuses_.set_announced(speaker::announced_peers(reconciler_.decisions()));
   statuses_.set_layer2(layer2_.held_interfaces());
-  // An informer's LIST pages, the plans and what follows them (UPDATEs, status writes, Events)
-  // leave freed heap behind: give it back to the system after the first plan, at most every
-  // 10 s under churn, and once things have been quiet for 5 s (bench/speaker_memory_bench.py:
-  // 1.8 MiB less resident memory with 1,000 Services for the first, 1.4 MiB for the last).
-  if (const auto now = clock_.now(); !ready_ || now - last_trim_ >= std::chrono::seconds(10)) {
-    malloc_trim(0);
-    last_trim_ = now;
-  }
-  quiet_trim_->arm(clock_.now() + std::chrono::seconds(5), [this] {
-    malloc_trim(0);
-    last_trim_ = clock_.now();
-  });
+  trimmer_.after_plan();
   if (!ready_) spdlog::info("speaker: first plan applied: ready");
   ready_ = true;
 }

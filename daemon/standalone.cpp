@@ -89,6 +89,7 @@ class Standalone {
         reconciler_(control_),
         vips_(io.get_executor(), clock, "standalone"),
         watch_timer_(clock.make_timer(io.get_executor())),
+        trimmer_(clock, io.get_executor()),
         shutdown_(io, clock, options_.drain_time,
                   Shutdown::Steps{.drain =
                                       [this] {
@@ -107,6 +108,7 @@ class Standalone {
                                   .stop =
                                       [this](const std::string& message) {
                                         watch_timer_->cancel();
+                                        trimmer_.stop();
                                         health_.stop();
                                         speaker_.stop_all(message);
                                         bfd_.stop();
@@ -172,6 +174,7 @@ class Standalone {
 
   std::unique_ptr<admin::AdminServer> admin_;
   std::unique_ptr<Timer> watch_timer_;
+  HeapTrimmer trimmer_;
   Shutdown shutdown_;
 };
 
@@ -329,6 +332,7 @@ void Standalone::plan_and_apply() {
   const auto snap = snapshot();
   log_notes(reconciler_.apply(planner::plan(snap, node_), host));
   apply_layer2(snap);
+  trimmer_.after_plan();
   if (!ready_) spdlog::info("first plan applied: ready");
   ready_ = true;
 }
