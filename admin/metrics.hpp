@@ -110,6 +110,9 @@ inline constexpr MetricInfo kBgpSessionUp{
     "BGP session with the peer is Established (1) or not (0)"};
 inline constexpr MetricInfo kBgpUpdatesTotal{"vipd_bgp_updates_total", MetricType::kCounter,
                                              "BGP UPDATE messages sent to the peer"};
+inline constexpr MetricInfo kBgpRouteRefreshesAnswered{
+    "vipd_bgp_route_refreshes_answered_total", MetricType::kCounter,
+    "ROUTE-REFRESH requests from the peer answered by sending the family's routes again"};
 inline constexpr MetricInfo kBgpAnnouncedPrefixes{"vipd_bgp_announced_prefixes_total",
                                                   MetricType::kGauge,
                                                   "Prefixes currently announced to the peer"};

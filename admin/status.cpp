@@ -35,6 +35,7 @@ boost::json::value status_document(const DaemonStatus& in) {
                    {"last_error", p.last_error},
                    {"updates_sent", p.updates_sent},
                    {"messages_received", p.messages_received},
+                   {"route_refreshes_answered", p.route_refreshes_answered},
                    {"prefixes", {{"ipv4", p.advertised_ipv4}, {"ipv6", p.advertised_ipv6}}}};
     if (p.established_for) o["established_for_seconds"] = p.established_for->count();
     json::object transitions;
@@ -183,6 +184,7 @@ std::string metrics_text(const DaemonStatus& in) {
   Exposition e;
   auto& up = e.add(metric::kBgpSessionUp);
   auto& updates = e.add(metric::kBgpUpdatesTotal);
+  auto& refreshes = e.add(metric::kBgpRouteRefreshesAnswered);
   auto& prefixes = e.add(metric::kBgpAnnouncedPrefixes);
   auto& transitions = e.counter("vipd_bgp_session_transitions_total",
                                 "BGP session state changes, by the reason of the change");
@@ -190,6 +192,7 @@ std::string metrics_text(const DaemonStatus& in) {
     const MetricLabels peer{{"peer", p.address}};
     up.sample(peer, p.established ? 1 : 0);
     updates.sample(peer, p.updates_sent);
+    refreshes.sample(peer, p.route_refreshes_answered);
     prefixes.sample(peer, p.advertised_ipv4 + p.advertised_ipv6);
     for (const auto& [reason, count] : p.transitions) {
       transitions.sample({{"peer", p.address}, {"reason", reason}}, count);

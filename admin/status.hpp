@@ -56,6 +56,7 @@ struct PeerView {
   std::uint64_t advertised_ipv6 = 0;
   std::uint64_t updates_sent = 0;  // UPDATE messages
   std::uint64_t messages_received = 0;
+  std::uint64_t route_refreshes_answered = 0;  // ROUTE-REFRESH requests answered (RFC 2918)
   std::optional<std::chrono::seconds> established_for;  // while Established
   std::map<std::string, std::uint64_t> transitions;     // state changes by reason
   std::optional<BfdView> bfd;                           // with a BFD profile

@@ -18,6 +18,7 @@ admin::PeerView peer_view(const bgp::PeerStatus& s, const PeerIdentity* identity
   v.advertised_ipv6 = s.advertised_ipv6;
   v.updates_sent = s.updates_sent;
   v.messages_received = s.messages_received;
+  v.route_refreshes_answered = s.route_refreshes_answered;
   if (s.established_since) {
     v.established_for =
         std::chrono::duration_cast<std::chrono::seconds>(now - *s.established_since);

@@ -35,6 +35,7 @@ DaemonStatus sample() {
   up.advertised_ipv6 = 1;
   up.updates_sent = 3;
   up.messages_received = 7;
+  up.route_refreshes_answered = 2;
   up.established_for = std::chrono::seconds(3725);
   up.transitions = {{"OpenReceived", 1}, {"KeepaliveReceived", 1}};
   PeerView down;
@@ -66,6 +67,8 @@ TEST(StatusDocument, CarriesEveryView) {
   EXPECT_EQ(peers[0].at("state"), "Established");
   EXPECT_EQ(peers[0].at("established_for_seconds"), 3725);
   EXPECT_EQ(peers[0].at("updates_sent"), 3u);
+  EXPECT_EQ(peers[0].at("route_refreshes_answered"), 2u);
+  EXPECT_EQ(peers[1].at("route_refreshes_answered"), 0u);
   EXPECT_EQ(peers[0].at("prefixes").at("ipv4"), 2u);
   EXPECT_EQ(peers[0].at("transitions").at("OpenReceived"), 1u);
   EXPECT_FALSE(peers[1].as_object().contains("established_for_seconds"));
@@ -85,6 +88,9 @@ TEST(StatusMetrics, OneSeriesPerPeerPoolAndCheck) {
   EXPECT_THAT(text, HasSubstr("vipd_bgp_session_up{peer=\"192.0.2.1\"} 1\n"));
   EXPECT_THAT(text, HasSubstr("vipd_bgp_session_up{peer=\"2001:db8::2\"} 0\n"));
   EXPECT_THAT(text, HasSubstr("vipd_bgp_updates_total{peer=\"192.0.2.1\"} 3\n"));
+  EXPECT_THAT(text, HasSubstr("# TYPE vipd_bgp_route_refreshes_answered_total counter\n"));
+  EXPECT_THAT(text, HasSubstr("vipd_bgp_route_refreshes_answered_total{peer=\"192.0.2.1\"} 2\n"));
+  EXPECT_THAT(text, HasSubstr("vipd_bgp_route_refreshes_answered_total{peer=\"2001:db8::2\"} 0\n"));
   EXPECT_THAT(text, HasSubstr("vipd_bgp_announced_prefixes_total{peer=\"192.0.2.1\"} 3\n"));
   EXPECT_THAT(text, HasSubstr("vipd_bgp_session_transitions_total{peer=\"192.0.2.1\",reason="
                               "\"OpenReceived\"} 1\n"));
