@@ -94,9 +94,20 @@ Result<PoolCounts> Allocator::counts(std::string_view pool) const {
 
 // --- sharing -------------------------------------------------------------------------------
 
+const Allocator::Terms& Allocator::terms_of(const AddressUse& use) const {
+  VIPD_ASSERT(!use.holders.empty(), "an address in use without holders");
+  return services_.at(use.holders.front()).terms;
+}
+
+std::size_t Allocator::block_of(const IpAddress& address) const {
+  const auto block = table_.block_for(address);
+  VIPD_ASSERT(block.has_value(), "a held address outside every pool");
+  return *block;
+}
+
 bool Allocator::may_share(const AddressUse& use, const Terms& terms,
                           const std::vector<Port>& ports) const {
-  if (terms.sharing_key.empty() || !(use.terms == terms)) return false;
+  if (terms.sharing_key.empty() || !(terms_of(use) == terms)) return false;
   return std::none_of(use.holders.begin(), use.holders.end(), [&](const ServiceKey& holder) {
     return ports_overlap(services_.at(holder).ports, ports);
   });
@@ -107,10 +118,10 @@ Result<void> Allocator::check_sharing(const IpAddress& address, const ServiceKey
   const auto it = uses_.find(address);
   if (it == uses_.end()) return success();
   const AddressUse& use = it->second;
-  VIPD_ASSERT(!use.holders.empty(), "an address in use without holders");
+  const Terms& held = terms_of(use);
   const std::string holder = use.holders.front().to_string();
   const std::string me = service.to_string();
-  if (use.terms.sharing_key.empty()) {
+  if (held.sharing_key.empty()) {
     return failure(Errc::kConflict,
                    fmt::format("{} is in use by {}, which does not allow sharing (it has no "
                                "sharing key)",
@@ -119,21 +130,21 @@ Result<void> Allocator::check_sharing(const IpAddress& address, const ServiceKey
   if (terms.sharing_key.empty()) {
     return failure(Errc::kConflict,
                    fmt::format("{} is in use by {}; to share it, {} needs the sharing key '{}'",
-                               address, holder, me, use.terms.sharing_key));
+                               address, holder, me, held.sharing_key));
   }
-  if (terms.sharing_key != use.terms.sharing_key) {
+  if (terms.sharing_key != held.sharing_key) {
     return failure(Errc::kConflict,
                    fmt::format("{} is shared under the sharing key '{}' (by {}), not '{}'", address,
-                               use.terms.sharing_key, holder, terms.sharing_key));
+                               held.sharing_key, holder, terms.sharing_key));
   }
-  if (terms.traffic_policy != use.terms.traffic_policy) {
+  if (terms.traffic_policy != held.traffic_policy) {
     return failure(Errc::kConflict,
                    fmt::format("{} is shared with traffic policy {} (by {}), but {} has {}; "
                                "Services sharing an address need the same traffic policy",
-                               address, to_string(use.terms.traffic_policy), holder, me,
+                               address, to_string(held.traffic_policy), holder, me,
                                to_string(terms.traffic_policy)));
   }
-  if (!(terms.backend_selector == use.terms.backend_selector)) {
+  if (!(terms.backend_selector == held.backend_selector)) {
     return failure(Errc::kConflict,
                    fmt::format("{} is shared with traffic policy Local by {}, whose pod selector "
                                "differs from that of {}; Local Services sharing an address "
@@ -353,9 +364,7 @@ Allocator::Holding Allocator::make_holding(const ServiceRequest& request,
                                            Assignment assignment) const {
   Holding holding;
   for (const IpAddress& address : assignment.addresses) {
-    const auto block = table_.block_for(address);
-    VIPD_ASSERT(block.has_value(), "an assignment outside every pool");
-    holding.blocks.push_back(*block);
+    VIPD_ASSERT(table_.block_for(address).has_value(), "an assignment outside every pool");
   }
   holding.assignment = std::move(assignment);
   holding.terms = terms_of(request);
@@ -364,16 +373,14 @@ Allocator::Holding Allocator::make_holding(const ServiceRequest& request,
 }
 
 void Allocator::put(const ServiceKey& service, Holding holding) {
-  for (std::size_t i = 0; i < holding.assignment.addresses.size(); ++i) {
-    const IpAddress& address = holding.assignment.addresses[i];
+  for (const IpAddress& address : holding.assignment.addresses) {
     auto [it, inserted] = uses_.try_emplace(address);
     if (inserted) {
-      const std::size_t block = holding.blocks[i];
+      const std::size_t block = block_of(address);
       used_[block].insert(table_.blocks()[block].ordinal(address));
-      it->second.terms = holding.terms;
       if (!holding.terms.sharing_key.empty()) shareable_[holding.terms.sharing_key].insert(address);
     } else {
-      VIPD_ASSERT(it->second.terms == holding.terms, "an address held under different terms");
+      VIPD_ASSERT(terms_of(it->second) == holding.terms, "an address held under different terms");
       VIPD_ASSERT(!holding.terms.sharing_key.empty(), "an unshared address held twice");
     }
     it->second.holders.push_back(service);
@@ -386,8 +393,7 @@ std::optional<Allocator::Holding> Allocator::take(const ServiceKey& service) {
   auto node = services_.extract(service);
   if (node.empty()) return std::nullopt;
   Holding holding = std::move(node.mapped());
-  for (std::size_t i = 0; i < holding.assignment.addresses.size(); ++i) {
-    const IpAddress& address = holding.assignment.addresses[i];
+  for (const IpAddress& address : holding.assignment.addresses) {
     const auto it = uses_.find(address);
     VIPD_ASSERT(it != uses_.end(), "a held address without a use record");
     auto& holders = it->second.holders;
@@ -395,7 +401,7 @@ std::optional<Allocator::Holding> Allocator::take(const ServiceKey& service) {
     VIPD_ASSERT(me != holders.end(), "a holder missing from its address");
     holders.erase(me);
     if (!holders.empty()) continue;
-    const std::size_t block = holding.blocks[i];
+    const std::size_t block = block_of(address);
     used_[block].erase(table_.blocks()[block].ordinal(address));
     if (!holding.terms.sharing_key.empty()) {
       const auto shared = shareable_.find(holding.terms.sharing_key);
@@ -465,7 +471,6 @@ Result<ReloadReport> Allocator::set_pools(std::vector<Pool> pools) {
   for (auto& [key, holding] : services_) {
     const auto& addresses = holding.assignment.addresses;
     std::optional<std::size_t> pool;
-    std::vector<std::size_t> blocks;
     std::string reason;
     for (const IpAddress& address : addresses) {
       const auto block = table.block_for(address);
@@ -481,7 +486,6 @@ Result<ReloadReport> Allocator::set_pools(std::vector<Pool> pools) {
         break;
       }
       pool = owner;
-      blocks.push_back(*block);
     }
     if (!reason.empty()) {
       report.cleared.push_back({key, holding.assignment, std::move(reason)});
@@ -492,7 +496,6 @@ Result<ReloadReport> Allocator::set_pools(std::vector<Pool> pools) {
       report.moved.push_back({key, holding.assignment.pool, name});
     Holding moved = std::move(holding);
     moved.assignment.pool = name;
-    moved.blocks = std::move(blocks);
     kept.emplace_back(key, std::move(moved));
   }
   table_ = std::move(table);

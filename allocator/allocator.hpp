@@ -101,15 +101,15 @@ class Allocator {
     Labels backend_selector;  // empty under Cluster
     friend bool operator==(const Terms&, const Terms&) = default;
   };
+  // Kept compact (one per Service, 100,000 in a large standalone file): an address's block is
+  // looked up in the pool table when needed, and an address's terms are its first holder's.
   struct Holding {
     Assignment assignment;
-    std::vector<std::size_t> blocks;  // parallel to assignment.addresses
     Terms terms;
     std::vector<Port> ports;  // sorted, unique
   };
   struct AddressUse {
-    Terms terms;
-    std::vector<ServiceKey> holders;
+    std::vector<ServiceKey> holders;  // never empty; all under the same terms
   };
   struct Candidates {
     std::optional<IpAddress> v4;
@@ -139,6 +139,8 @@ class Allocator {
                         const std::vector<Port>& ports) const;
 
   Holding make_holding(const ServiceRequest& request, Assignment assignment) const;
+  const Terms& terms_of(const AddressUse& use) const;  // its first holder's
+  std::size_t block_of(const IpAddress& address) const;
   void put(const ServiceKey& service, Holding holding);
   std::optional<Holding> take(const ServiceKey& service);
 
