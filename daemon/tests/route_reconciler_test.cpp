@@ -314,5 +314,25 @@ TEST(RouteReconciler, NewDecisionsAreSaidOnce) {
   EXPECT_EQ(reconciler.decisions(), plan.decisions);
 }
 
+// In the planner's order (sorted), the last plan's decisions are searched in place.
+TEST(RouteReconciler, NewDecisionsInThePlannersOrderAreSaidOnce) {
+  RecordingSpeaker speaker;
+  RouteReconciler reconciler(speaker);
+  planner::Plan plan;
+  for (int i = 10; i < 40; ++i) {
+    const auto address = "203.0.113." + std::to_string(i);
+    plan.decisions.push_back({"default/s" + std::to_string(i), ip(address.c_str()),
+                              prefix((address + "/32").c_str()), "peer1",
+                              planner::Reason::kAnnounced, ""});
+  }
+  EXPECT_EQ(reconciler.apply(plan, kHost).size(), 30u);
+  EXPECT_THAT(reconciler.apply(plan, kHost), ElementsAre());
+  plan.decisions[7].reason = planner::Reason::kNoLocalEndpoints;  // one changes
+  plan.decisions[7].prefix.reset();
+  const auto notes = reconciler.apply(plan, kHost);
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_EQ(notes[0].text, "default/s17 does not announce 203.0.113.17 to peer1: noLocalEndpoints");
+}
+
 }  // namespace
 }  // namespace vipd::daemon
