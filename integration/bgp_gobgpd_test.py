@@ -339,9 +339,12 @@ def test_route_refresh_is_answered_with_the_table(lab, binary):
         if sent is None:
             return None
         after = [r for r in records[sent + 1:] if r.get("type") == "UPDATE"]
-        return after if any(r["end_of_rib"] for r in after) else None
+        return after if sum(u["nlri_octets"] for u in after) >= 10 else None
     updates = wait_for("the table again after ROUTE-REFRESH", answered, 20)
     assert sum(u["nlri_octets"] for u in updates) == 10, updates  # two /32s, 5 octets each
+    # RFC 2918 §4: the Adj-RIB-Out again, nothing more (End-of-RIB belongs to the session's
+    # start; this peer offers no Enhanced Route Refresh, so no BoRR/EoRR either).
+    assert not any(u["end_of_rib"] for u in updates), updates
 
 
 TESTS = [
