@@ -26,7 +26,6 @@ each receiver namespace, 192.0.2.(4i+1)/30 and 2001:db8:0:(i+1)::1/64 on the rec
 import argparse
 import os
 import platform
-import re
 import shutil
 import signal
 import statistics
@@ -271,15 +270,6 @@ def config_check(vipd, path):
             "size": os.path.getsize(path)}
 
 
-def ipv6_prefixes(gobgpd):
-    """Number of IPv6 destinations in a gobgpd's global RIB."""
-    out = gobgpd.cli("global", "rib", "summary", "-a", "ipv6")
-    m = re.search(r"Destination: (\d+)", out)
-    if not m:
-        raise RuntimeError(f"unexpected rib summary: {out!r}")
-    return int(m.group(1))
-
-
 def small_end_once(args, work):
     """1,000 RequireDualStack services, 4 gobgpd peers: start -> every peer holds every IPv4
     and IPv6 route, then RSS after QUIET seconds."""
@@ -322,7 +312,7 @@ neighbors:
         deadline = started + 60
         held = []
         for _ in range(int(60 / 0.02) + 1):  # bounded; the deadline ends it first
-            held = [(r.ipv4_prefixes(), ipv6_prefixes(r)) for r in receivers]
+            held = [(r.prefixes("ipv4"), r.prefixes("ipv6")) for r in receivers]
             if all(a >= n and b >= n for a, b in held):
                 break
             if sender.process_exited():

@@ -43,13 +43,16 @@ class Gobgpd:
     def cli(self, *args, timeout=30):
         return sh("gobgp", "--target", self.target, *args, timeout=timeout)
 
-    def ipv4_prefixes(self):
-        """Number of IPv4 destinations in the global RIB ("Destination: N, Path: N")."""
-        out = self.cli("global", "rib", "summary", "-a", "ipv4")
+    def prefixes(self, family="ipv4"):
+        """Number of destinations of a family in the global RIB ("Destination: N, Path: N")."""
+        out = self.cli("global", "rib", "summary", "-a", family)
         m = re.search(r"Destination: (\d+)", out)
         if not m:
             raise RuntimeError(f"unexpected rib summary: {out!r}")
         return int(m.group(1))
+
+    def ipv4_prefixes(self):
+        return self.prefixes("ipv4")
 
     def established(self, neighbor):
         for line in self.cli("neighbor").splitlines():
