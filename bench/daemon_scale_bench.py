@@ -42,7 +42,7 @@ from bgp_lab_bench import (SenderDied, cpu_model, load1, version,  # noqa: E402
 from lab.capture import Capture, now, session_times  # noqa: E402
 from lab.netns import Lab  # noqa: E402
 from lab.peers import (RECEIVER_ADDR, RECEIVER_AS, ROUTE_BASE, SENDER_ADDR,  # noqa: E402
-                       SENDER_AS, BirdSender, Gobgpd, Receiver)
+                       SENDER_AS, BirdSender, Gobgpd, Receiver, VipdSender)
 from lab.proc import cpu_seconds  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -135,13 +135,15 @@ def cached_file(work, name, make):
 # The two daemons, with the interface of bench/lab/peers.py's senders
 
 
-class VipdStandalone:
+class VipdStandalone(VipdSender):
     """`vipd standalone` in the sender's namespace with a fresh state directory: it allocates
-    the services' addresses from the pool, then connects to the peers."""
+    the services' addresses from the pool, then connects to the peers. (pid and
+    process_exited as VipdSender's.)"""
     name = "vipd"
 
     def __init__(self, lab, ns, binary, config_path):
-        self.lab, self.ns, self.binary, self.config_path = lab, ns, binary, config_path
+        super().__init__(lab, ns, 0, binary)
+        self.config_path = config_path
 
     def prepare(self):
         self.state_dir = os.path.join(self.lab.dir, "vipd-state")
@@ -154,13 +156,6 @@ class VipdStandalone:
             self.state_dir, "--admin", ADMIN, "--log-level", "warn"], "vipd.log")
         self.process.stop_signal = signal.SIGINT  # at cleanup: close at once, no drain
         return t
-
-    @property
-    def pid(self):
-        return self.process.pid
-
-    def process_exited(self):
-        return self.process.poll() is not None
 
 
 class Bird(BirdSender):
