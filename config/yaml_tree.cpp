@@ -58,14 +58,14 @@ std::size_t Node::size() const {
   return tree_->record(index_).b;
 }
 
-Node::Iterator Node::begin() const { return Iterator(this, 0); }
-Node::Iterator Node::end() const { return Iterator(this, size()); }
+Node::Iterator Node::begin() const { return Iterator(*this, 0); }
+Node::Iterator Node::end() const { return Iterator(*this, size()); }
 
 void Node::Iterator::load() {
   entry_ = Entry{};
-  if (at_ >= node_->size()) return;
-  const auto& tree = node_->tree_;
-  const auto& r = tree->record(node_->index_);
+  if (at_ >= node_.size()) return;
+  const auto& tree = node_.tree_;
+  const auto& r = tree->record(node_.index_);
   if (r.kind == Tree::Record::Kind::kSequence) {
     static_cast<Node&>(entry_) = Node(tree, tree->child(r.a + static_cast<std::uint32_t>(at_)));
     entry_.first = Node::undefined();

@@ -95,10 +95,10 @@ class Node::Iterator {
 
  private:
   friend class Node;
-  Iterator(const Node* node, std::size_t at) : node_(node), at_(at) { load(); }
+  Iterator(Node node, std::size_t at) : node_(std::move(node)), at_(at) { load(); }
   void load();
 
-  const Node* node_;
+  Node node_;  // a copy: iterating a temporary node is safe
   std::size_t at_;
   Entry entry_;
 };

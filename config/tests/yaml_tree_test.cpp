@@ -145,6 +145,17 @@ TEST(YamlTree, OutlivesTheParseThroughItsNodes) {
   EXPECT_EQ(kept.begin()->second.begin()->begin()->second.Scalar(), "a");
 }
 
+TEST(YamlTree, IteratingATemporaryNodeIsSafe) {
+  const auto tree = parse_yaml("list: [a, b, c]\n");
+  ASSERT_FALSE(tree.problem);
+  const auto first_value = [&] { return tree.documents.at(0).begin()->second; };
+  std::string joined;
+  for (auto it = first_value().begin(); it != first_value().end(); ++it) {
+    joined += it->Scalar();
+  }
+  EXPECT_EQ(joined, "abc");
+}
+
 TEST(YamlTree, MaxDocumentsStopsAfterTheFirst) {
   const auto tree = parse_yaml("a: 1\n---\n[", 1);
   ASSERT_FALSE(tree.problem);
