@@ -12,7 +12,7 @@
 namespace vipd::daemon {
 
 void log_notes(const std::vector<Note>& notes) {
-  for (const auto& n : notes) {
+  for (const auto& n : bounded_notes(notes)) {
     switch (n.level) {
       case Note::Level::kInfo:
         spdlog::info("{}", n.text);

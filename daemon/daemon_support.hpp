@@ -19,7 +19,7 @@
 
 namespace vipd::daemon {
 
-// Each note at its level.
+// Each note at its level; informational ones bounded (bounded_notes()).
 void log_notes(const std::vector<Note>& notes);
 
 // The current UTC time, RFC 3339 to the second ("2026-12-07T06:00:00Z").

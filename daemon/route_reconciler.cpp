@@ -142,6 +142,26 @@ std::vector<Note> RouteReconciler::apply(planner::Plan plan, const HostContext& 
   return notes;
 }
 
+std::vector<Note> bounded_notes(std::vector<Note> notes, std::size_t max_info) {
+  std::size_t info = 0;
+  std::size_t cut = 0;
+  std::vector<Note> out;
+  out.reserve(std::min(notes.size(), max_info + 1));
+  for (auto& n : notes) {
+    if (n.level == Note::Level::kInfo && info++ >= max_info) {
+      ++cut;
+      continue;
+    }
+    out.push_back(std::move(n));
+  }
+  if (cut > 0) {
+    out.push_back({Note::Level::kInfo, "... and " + std::to_string(cut) +
+                                           " more like these, not logged one by one (vipd "
+                                           "status shows every service and decision)"});
+  }
+  return out;
+}
+
 void RouteReconciler::withdraw_all() {
   for (auto& [address, applied] : applied_) {
     const bgp::RouteSet* held = speaker_.peer_routes(address);

@@ -71,6 +71,13 @@ struct Note {
   friend bool operator==(const Note&, const Note&) = default;
 };
 
+// What to log of `notes`: every warning and error, and the first `max_info` informational notes
+// followed, when more were cut, by one that counts them. 100,000 services make 100,000 "announces"
+// notes at start-up: a log, and the time to write it, should not grow with that; /status and
+// `vipd status` show every service and decision.
+inline constexpr std::size_t kMaxInfoNotes = 50;
+std::vector<Note> bounded_notes(std::vector<Note> notes, std::size_t max_info = kMaxInfoNotes);
+
 // What /status shows of a peer beside the speaker's own status.
 struct PeerIdentity {
   std::string name;

@@ -314,6 +314,24 @@ TEST(RouteReconciler, NewDecisionsAreSaidOnce) {
   EXPECT_EQ(reconciler.decisions(), plan.decisions);
 }
 
+TEST(RouteReconciler, ManyInformationalNotesAreCountedNotListed) {
+  std::vector<Note> notes;
+  notes.push_back({Note::Level::kInfo, "peer 192.0.2.1: added"});
+  for (int i = 0; i < 100; ++i) notes.push_back({Note::Level::kInfo, "s" + std::to_string(i)});
+  notes.push_back({Note::Level::kError, "peer 192.0.2.2: no router id"});
+  const auto out = bounded_notes(notes, 10);
+  ASSERT_EQ(out.size(), 12u);  // 10 informational, the error, the count
+  EXPECT_EQ(out[0].text, "peer 192.0.2.1: added");
+  EXPECT_EQ(out[9].text, "s8");
+  EXPECT_EQ(out[10].text, "peer 192.0.2.2: no router id");  // warnings and errors always
+  EXPECT_EQ(out[11].level, Note::Level::kInfo);
+  EXPECT_EQ(out[11].text,
+            "... and 91 more like these, not logged one by one (vipd status shows every service "
+            "and decision)");
+  notes.resize(5);
+  EXPECT_EQ(bounded_notes(notes, 10), notes);  // few: unchanged
+}
+
 // In the planner's order (sorted), the last plan's decisions are searched in place.
 TEST(RouteReconciler, NewDecisionsInThePlannersOrderAreSaidOnce) {
   RecordingSpeaker speaker;
