@@ -245,7 +245,7 @@ class Loader {
     const PositionMap map = embedded_map(text_, value);
     Reader inner(diagnostics_, origins_, map);
     // Screened and built in one pass: see yaml_guard.hpp and yaml_tree.hpp.
-    auto loaded = detail::parse_yaml(value.scalar_view(), 1);
+    auto loaded = detail::parse_yaml(value.Scalar(), 1);
     if (loaded.problem) {
       diagnostics_.error(map(loaded.problem->mark), "data.config", loaded.problem->message);
       return;

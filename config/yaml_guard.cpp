@@ -192,17 +192,6 @@ std::optional<YamlProblem> screen_yaml(std::string_view text, std::size_t max_do
   return std::nullopt;
 }
 
-YamlDocuments load_yaml_documents(std::string_view text) {
-  if (auto problem = screen_yaml(text)) return {{}, std::move(problem)};
-  ViewBuffer buffer(text);
-  std::istream in(&buffer);
-  try {
-    return {YAML::LoadAll(in), std::nullopt};
-  } catch (const YAML::Exception& e) {
-    return {{}, syntax_error(e)};
-  }
-}
-
 YamlTree parse_yaml(std::string_view text, std::size_t max_documents) {
   if (text.size() > kMaxConfigBytes) return {{}, screen_yaml(text)};
   ViewBuffer buffer(text);

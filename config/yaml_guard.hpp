@@ -1,5 +1,7 @@
 #pragma once
-// Screening of YAML text before yaml-cpp builds nodes from it (internal to config/).
+// Screening of YAML text before nodes are built from it (internal to config/): parse_yaml()
+// screens and builds the front ends' compact tree (yaml_tree.hpp) in one pass; yaml-cpp's own
+// nodes are built only by load_yaml_document() (the kubeconfig), once the text is screened.
 //
 // Responsible for: refusing, with a position, text that would make yaml-cpp 0.7.0 (the Debian 12
 // package) or the front ends use memory or time out of proportion to its size:
@@ -55,15 +57,8 @@ struct YamlProblem {
 std::optional<YamlProblem> screen_yaml(
     std::string_view text, std::size_t max_documents = std::numeric_limits<std::size_t>::max());
 
-// Every document of `text` (YAML::LoadAll once screened), or the first problem.
-struct YamlDocuments {
-  std::vector<YAML::Node> documents;
-  std::optional<YamlProblem> problem;  // set: no documents
-};
-YamlDocuments load_yaml_documents(std::string_view text);
-
-// The first document of `text` (YAML::Load once its first document is screened), or the
-// problem.
+// The first document of `text` as yaml-cpp's nodes (YAML::Load once its first document is
+// screened), or the problem. For the kubeconfig; configurations go through parse_yaml().
 struct YamlDocument {
   YAML::Node node;
   std::optional<YamlProblem> problem;  // set: no node

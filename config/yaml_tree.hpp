@@ -49,7 +49,6 @@ class Node {
   bool IsMap() const { return Type() == NodeType::kMap; }
   // The text of a scalar; "" for anything else. Valid while any node of the tree is.
   std::string_view Scalar() const;
-  std::string_view scalar_view() const { return Scalar(); }
   // yaml-cpp's tag: "?" for a plain scalar, "!" for a quoted one, the resolved tag when one was
   // written; "" for a null node of no tree.
   const std::string& Tag() const;

@@ -129,16 +129,15 @@ std::vector<Note> RouteReconciler::apply(planner::Plan plan, const HostContext& 
   // Decisions new since the last plan, in the plan's order. The planner sorts them
   // (decision_order), so the last plan's are searched in place, without a copy; a list given
   // in another order is searched one by one.
-  const auto known = [this](const planner::Decision& d) {
-    return decisions_sorted_
-               ? std::binary_search(decisions_.begin(), decisions_.end(), d, DecisionLess{})
-               : std::find(decisions_.begin(), decisions_.end(), d) != decisions_.end();
+  const bool sorted = std::is_sorted(decisions_.begin(), decisions_.end(), DecisionLess{});
+  const auto known = [&](const planner::Decision& d) {
+    return sorted ? std::binary_search(decisions_.begin(), decisions_.end(), d, DecisionLess{})
+                  : std::find(decisions_.begin(), decisions_.end(), d) != decisions_.end();
   };
   for (const auto& d : plan.decisions) {
     if ((d.prefix || d.address) && !known(d)) notes.push_back({Note::Level::kInfo, describe(d)});
   }
   decisions_ = std::move(plan.decisions);
-  decisions_sorted_ = std::is_sorted(decisions_.begin(), decisions_.end(), DecisionLess{});
   return notes;
 }
 

@@ -110,7 +110,6 @@ class RouteReconciler {
   std::map<std::string, std::string> problems_;  // peer -> the problem last reported
   std::set<std::pair<IpAddress, std::uint16_t>> listening_;
   std::vector<planner::Decision> decisions_;
-  bool decisions_sorted_ = true;  // in decision_order, as the planner gives them
 };
 
 }  // namespace vipd::daemon

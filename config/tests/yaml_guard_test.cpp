@@ -239,7 +239,7 @@ TEST(YamlGuard, SingleDocumentLoaderScreensOnlyWhatItReads) {
 }
 
 TEST(YamlGuard, SyntaxErrorsKeepYamlCppsMessageAndMark) {
-  const auto loaded = detail::load_yaml_documents("a: [b\n");
+  const auto loaded = detail::parse_yaml("a: [b\n");
   ASSERT_TRUE(loaded.problem);
   EXPECT_EQ(loaded.problem->message, "YAML syntax error: end of sequence flow not found");
   EXPECT_TRUE(loaded.documents.empty());
