@@ -157,6 +157,15 @@ void LeaderElector::on(const election_event::WriteDone& done, Now now) {
     leading_ = true;
     actions_.push_back(election_action::StartedLeading{});
   }
+  if (leading_) {
+    // The next renewal goes a retry period after this one was sent, not after it was
+    // answered: an answer that took long (a request held across a network outage) leaves less
+    // of the renew deadline, and a full period from the answer could let the deadline pass
+    // while the next renewal is on its way (seen: a Lease re-acquired on a link coming back,
+    // lost 0.8 s later).
+    next_attempt_ = std::max(now.local, last_renew_sent_ + config_.retry_period);
+    return;
+  }
   end_attempt(now);
 }
 

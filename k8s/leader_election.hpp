@@ -16,7 +16,9 @@
 //    someone else wrote: read again.
 //  - A leader leads until renew_deadline after it SENT its last successful write (the write
 //    took effect after that, so others' waits start later). leading(now) answers from the time
-//    alone, so a process that was frozen knows it lost before any event arrives.
+//    alone, so a process that was frozen knows it lost before any event arrives. Its next
+//    renewal goes retry_period after that send (client-go: after the answer), so a slow
+//    answer never eats the next renewal's time to the deadline.
 //  - Stop while holding the Lease: stop leading first, then release it (empty holder,
 //    leaseDurationSeconds 1, leaseTransitions kept: client-go's ReleaseOnCancel).
 // Not responsible for: HTTP, JSON (lease_view.hpp), timers, clocks, random sources (the driver,

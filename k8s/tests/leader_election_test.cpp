@@ -122,7 +122,9 @@ TEST(LeaderElectorTest, CreatesAnAbsentLeaseAndLeads) {
   EXPECT_FALSE(e.leading(at(150ms).local));
   const auto done = e.handle(ev::WriteDone{"1"}, at(200ms));
   EXPECT_TRUE(has<act::StartedLeading>(done));
-  EXPECT_EQ(tick_at(done), at(2200ms).local);  // a leader renews every retry period, no jitter
+  // A leader renews a retry period after its last renewal was sent (the deadline counts from
+  // there too), no jitter.
+  EXPECT_EQ(tick_at(done), at(2100ms).local);
   EXPECT_TRUE(e.leading(at(200ms).local));
   EXPECT_EQ(e.observed_holder(), "me");
 }
@@ -274,7 +276,7 @@ TEST(LeaderElectorTest, ALeaderRenewsWithoutReadingFirst) {
     EXPECT_EQ(renew.spec.renew_time, at(t).wall);
     const auto done = e.handle(ev::WriteDone{std::to_string(i + 1)}, at(t + 300ms));
     EXPECT_FALSE(has<act::StartedLeading>(done));  // already
-    EXPECT_EQ(tick_at(done), at(t + 2300ms).local);
+    EXPECT_EQ(tick_at(done), at(t + 2s).local);    // a retry period after the send
     EXPECT_TRUE(e.leading(at(t + 9999ms).local));
   }
 }
@@ -390,6 +392,29 @@ TEST(LeaderElectorTest, TheDeadlineCountsFromWhenTheRenewalWasSentNotAnswered) {
   e.handle(ev::WriteDone{"2"}, at(5s));  // a slow answer
   EXPECT_TRUE(e.leading(at(11999ms).local));
   EXPECT_FALSE(e.leading(at(12s).local));
+}
+
+TEST(LeaderElectorTest, ALeaderRenewsARetryPeriodAfterTheLastRenewalWasSent) {
+  auto e = elector();
+  e.handle(ev::Tick{}, at(0s));
+  e.handle(ev::ReadDone{}, at(0s));
+  // The create was held up (a link down) and answered 1.5 s after it was sent: the renewal is
+  // due 2 s after the send, not after the answer.
+  const auto acquired = e.handle(ev::WriteDone{"1"}, at(1500ms));
+  ASSERT_TRUE(has<act::StartedLeading>(acquired));
+  EXPECT_EQ(tick_at(acquired), at(2s).local);
+  // Answered 9 s after it was sent, 1 s before the deadline: renewed at once, and answered in
+  // time it keeps leading.
+  ASSERT_TRUE(has<act::WriteLease>(e.handle(ev::Tick{}, at(2s))));
+  const auto slow = e.handle(ev::WriteDone{"2"}, at(11s));
+  EXPECT_TRUE(e.leading(at(11s).local));
+  EXPECT_EQ(tick_at(slow), at(11s).local);
+  ASSERT_TRUE(has<act::WriteLease>(e.handle(ev::Tick{}, at(11s))));
+  const auto quick = e.handle(ev::WriteDone{"3"}, at(11100ms));
+  EXPECT_FALSE(has<act::StoppedLeading>(quick));
+  EXPECT_TRUE(e.leading(at(20s).local));
+  // In the steady state (quick answers) that is about a retry period after the answer.
+  EXPECT_EQ(tick_at(quick), at(13s).local);
 }
 
 TEST(LeaderElectorTest, AnAnswerLaterThanTheDeadlineMakesAHolderNotALeader) {
