@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <exception>
@@ -110,10 +111,22 @@ Result<std::string> fetch_admin_document(std::string_view address, std::string_v
   }
   const auto& response = exchange.response;
   if (response.result() != http::status::ok) {
-    return failure(Errc::kProtocolError, std::string(at.substr(1)) + " answered " +
-                                             std::to_string(response.result_int()) + " " +
-                                             std::string(response.reason()) + " for " +
-                                             std::string(path));
+    std::string message = std::string(at.substr(1)) + " answered " +
+                          std::to_string(response.result_int()) + " " +
+                          std::string(response.reason()) + " for " + std::string(path);
+    // A refused request says why in its first line (a bad /status query, for example).
+    if (response.result() == http::status::bad_request) {
+      const std::string_view body = response.body();
+      const auto line = body.substr(0, std::min<std::size_t>(body.find('\n'), 200));
+      if (!line.empty()) {
+        message += ": ";
+        for (const char c : line) {
+          const auto u = static_cast<unsigned char>(c);
+          message += u < 0x20 || u == 0x7f ? '?' : c;  // no terminal control from the network
+        }
+      }
+    }
+    return failure(Errc::kProtocolError, std::move(message));
   }
   return response.body();
 }

@@ -166,13 +166,76 @@ void append_section(std::string& out, const json::value& status, std::string_vie
     out += "(not a list: " + sanitize(json::serialize(*list)).substr(0, 60) + ")\n";
     return;
   }
+  // A paged list (/status "lists"): how much of what matched is shown.
+  const json::value* lists = field(status, "lists");
+  const json::value* count = lists ? field(*lists, key) : nullptr;
+  const auto number = [&](std::string_view name) -> std::optional<std::uint64_t> {
+    const json::value* v = count ? field(*count, name) : nullptr;
+    if (v == nullptr || !v->is_number()) return std::nullopt;
+    boost::system::error_code ec;
+    const auto n = v->to_number<std::uint64_t>(ec);
+    return ec ? std::nullopt : std::optional<std::uint64_t>(n);
+  };
+  const auto total = number("total"), matched = number("matched"), offset = number("offset");
   if (list->get_array().empty()) {
-    out += "(none)\n";
+    if (total && matched && *total > 0 && *matched == 0) {
+      out += "(none of " + std::to_string(*total) + " matches)\n";
+    } else if (matched && offset && *matched > 0 && *offset >= *matched) {
+      out += "(none past --offset " + std::to_string(*offset) + "; " + std::to_string(*matched) +
+             " match)\n";
+    } else {
+      out += "(none)\n";
+    }
     return;
   }
   Table table(std::move(headers));
   for (const auto& item : list->get_array()) table.add(row(item));
   table.append(out);
+  const std::uint64_t shown = list->get_array().size();
+  if (matched && offset && (*offset > 0 || *offset + shown < *matched)) {
+    out += "(" + std::to_string(*offset + 1) + "-" + std::to_string(*offset + shown) + " of " +
+           std::to_string(*matched) +
+           (total && *total != *matched ? " matching, " + std::to_string(*total) + " in all" : "") +
+           (*offset + shown < *matched
+                ? "; --offset " + std::to_string(*offset + shown) + " for the next page"
+                : "") +
+           ")\n";
+  }
+}
+
+// "services 3 (1 with errors)   announcements 5 (announced 4, noEndpoints 1)   layer2 1 (1
+// here)" from the document's summary.
+void append_summary(std::string& out, const json::value& status) {
+  const json::value* summary = field(status, "summary");
+  if (summary == nullptr || !summary->is_object()) return;
+  std::string line;
+  if (const auto* s = field(*summary, "services")) {
+    line += "services " + text(*s, "total");
+    std::string notes;
+    if (const auto e = text(*s, "with_errors"); e != "-" && e != "0") notes += e + " with errors";
+    if (const auto f = text(*s, "failing_health"); f != "-" && f != "0") {
+      notes += (notes.empty() ? "" : ", ") + f + " failing health";
+    }
+    if (!notes.empty()) line += " (" + notes + ")";
+  }
+  if (const auto* a = field(*summary, "announcements")) {
+    line += "   announcements " + text(*a, "total");
+    if (const auto* reasons = field(*a, "by_reason");
+        reasons && reasons->is_object() && !reasons->get_object().empty()) {
+      std::string parts;
+      for (const auto& [reason, n] : reasons->get_object()) {
+        parts += (parts.empty() ? "" : ", ") + sanitize(reason) + " " + text(&n);
+      }
+      line += " (" + parts + ")";
+    }
+  }
+  if (const auto* l = field(*summary, "layer2")) {
+    line += "   layer2 " + text(*l, "total");
+    if (const auto here = text(*l, "here"); here != "-" && here != "0") {
+      line += " (" + here + " here)";
+    }
+  }
+  out += line + "\n";
 }
 
 void append_header(std::string& out, const json::value& status) {
@@ -218,6 +281,7 @@ std::string render_status(const json::value& status) {
   if (!status.is_object()) return "unexpected /status document: not a JSON object\n";
   std::string out;
   append_header(out, status);
+  append_summary(out, status);
 
   append_section(out, status, "peers", "PEERS",
                  {"NAME", "ADDRESS", "ASN", "LOCAL ASN", "STATE", "UP FOR", "UPDATES SENT",

@@ -86,7 +86,11 @@ void append_pretty(const json::value& v, std::string& out, int depth) {
   }
 }
 
-Reply route(std::string_view path, const AdminServer::Handlers& handlers) {
+Reply route(std::string_view target, const AdminServer::Handlers& handlers) {
+  const auto question = target.find('?');
+  const std::string_view path = target.substr(0, question);
+  const std::string_view query =
+      question == std::string_view::npos ? std::string_view() : target.substr(question + 1);
   if (path == "/healthz") return {http::status::ok, kTextType, "ok\n"};
   if (path == "/readyz") {
     if (handlers.ready && handlers.ready()) return {http::status::ok, kTextType, "ready\n"};
@@ -96,8 +100,12 @@ Reply route(std::string_view path, const AdminServer::Handlers& handlers) {
     return {http::status::ok, kMetricsType, handlers.metrics()};
   }
   if (path == "/status" && handlers.status) {
+    auto document = handlers.status(query);
+    if (!document) {
+      return {http::status::bad_request, kTextType, document.error().message() + "\n"};
+    }
     Reply reply{http::status::ok, kJsonType, {}};
-    append_pretty(handlers.status(), reply.body, 0);
+    append_pretty(document.value(), reply.body, 0);
     reply.body += '\n';
     return reply;
   }
@@ -350,7 +358,7 @@ asio::awaitable<void> AdminServer::serve(std::shared_ptr<beast::tcp_stream> stre
         reply = {http::status::method_not_allowed, kTextType, "only GET and HEAD\n"};
       } else {
         try {
-          reply = route(target.substr(0, target.find('?')), handlers_);
+          reply = route(target, handlers_);
         } catch (const std::exception& e) {
           spdlog::error("admin endpoint: {} failed: {}", target, e.what());
           reply = {http::status::internal_server_error, kTextType, "internal error\n"};

@@ -57,9 +57,11 @@ struct AdminLimits {
 class AdminServer {
  public:
   struct Handlers {
-    std::function<std::string()> metrics;        // Prometheus text
-    std::function<boost::json::value()> status;  // /status document
-    std::function<bool()> ready;                 // /readyz: the first plan is applied
+    std::function<std::string()> metrics;  // Prometheus text
+    // /status document for the query string ("" without one; admin/status_query.hpp); an
+    // error is answered 400 with its message.
+    std::function<Result<boost::json::value>(std::string_view query)> status;
+    std::function<bool()> ready;  // /readyz: the first plan is applied
   };
 
   AdminServer(asio::any_io_executor executor, asio::ip::tcp::endpoint endpoint, Handlers handlers,

@@ -20,6 +20,13 @@ boost::json::value exact(u128 v) {
   return boost::json::string(digits);
 }
 
+boost::json::value count_document(const ListCount& c) {
+  boost::json::object o{
+      {"total", c.total}, {"matched", c.matched}, {"offset", c.offset}, {"shown", c.shown}};
+  if (c.offset + c.shown < c.matched) o["next_offset"] = c.offset + c.shown;
+  return o;
+}
+
 }  // namespace
 
 boost::json::value status_document(const DaemonStatus& in) {
@@ -131,6 +138,23 @@ boost::json::value status_document(const DaemonStatus& in) {
                         {"layer2", std::move(layer2)},
                         {"services", std::move(services)},
                         {"pools", std::move(pools)}};
+  json::object reasons;
+  for (const auto& [reason, count] : in.announcement_reasons) reasons[reason] = count;
+  document["summary"] = json::object{
+      {"services",
+       {{"total", in.services_count.total},
+        {"with_errors", in.services_with_errors},
+        {"failing_health", in.services_failing_health}}},
+      {"announcements", {{"total", in.announcements_count.total}, {"by_reason", reasons}}},
+      {"layer2", {{"total", in.layer2_count.total}, {"here", in.layer2_here}}}};
+  json::object query{{"offset", in.query.offset}, {"limit", in.query.limit}};
+  if (!in.query.service.empty()) query["service"] = in.query.service;
+  if (!in.query.peer.empty()) query["peer"] = in.query.peer;
+  if (in.query.prefix) query["prefix"] = in.query.prefix->to_string();
+  document["query"] = std::move(query);
+  document["lists"] = json::object{{"services", count_document(in.services_count)},
+                                   {"announcements", count_document(in.announcements_count)},
+                                   {"layer2", count_document(in.layer2_count)}};
   if (!in.speaker_bfd.empty()) {
     json::array sessions;
     for (const auto& b : in.speaker_bfd) {

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "admin/status_query.hpp"
 #include "common/ip_address.hpp"
 #include "common/uint128.hpp"
 
@@ -168,8 +169,22 @@ struct DaemonStatus {
   std::optional<KubernetesView> kubernetes;  // daemons that talk to an API server
   std::optional<ControllerView> controller;  // `vipd controller`
   std::uint64_t resident_memory = 0;
+
+  // The long lists above hold one page of what matched `query` (ListPage); these say how many
+  // there are, how many matched and where the page is.
+  StatusQuery query;
+  ListCount services_count;
+  ListCount announcements_count;
+  ListCount layer2_count;
+  // Over every entry, whatever the query: the summary at the top of the document.
+  std::map<std::string, std::uint64_t> announcement_reasons;  // decisions by reason
+  std::uint64_t services_with_errors = 0;
+  std::uint64_t services_failing_health = 0;
+  std::uint64_t layer2_here = 0;  // VIPs this node owns
 };
 
+// The document: the summary, the query, every peer, pool and speaker session, and one page of
+// the services, announcements and layer-2 VIPs with their counts.
 boost::json::value status_document(const DaemonStatus& status);
 std::string metrics_text(const DaemonStatus& status);
 

@@ -87,6 +87,11 @@ class Allocator {
   const Assignment* assignment(const ServiceKey& service) const;
   // Every assignment, ordered by service.
   std::vector<std::pair<ServiceKey, Assignment>> assignments() const;
+  // The same, without the copies: `visit(key, assignment)` for each, ordered by service.
+  template <class Visit>
+  void for_each_assignment(Visit&& visit) const {
+    for (const auto& [key, holding] : services_) visit(key, holding.assignment);
+  }
   // The Services holding an address, in the order they took it.
   std::vector<ServiceKey> holders(const IpAddress& address) const;
   Result<PoolCounts> counts(std::string_view pool) const;

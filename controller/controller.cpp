@@ -374,7 +374,7 @@ asio::awaitable<void> Controller::write_pools() {
   }
 }
 
-void Controller::fill(admin::DaemonStatus& status) const {
+void Controller::fill(admin::DaemonStatus& status, const admin::StatusQuery& query) const {
   status.mode = "controller";
   status.config_file =
       "namespace " + options_.namespace_ + " (" + std::string(to_string(source_.form())) + ")";
@@ -382,13 +382,27 @@ void Controller::fill(admin::DaemonStatus& status) const {
   status.config_errors = source_.errors();
   if (decider_) {
     const auto& allocator = decider_->allocator();
-    for (auto& [key, assignment] : allocator.assignments()) {
-      admin::ServiceView v;
-      v.key = key_text(key);
-      v.addresses = assignment.addresses;
-      v.pool = assignment.pool;
-      status.services.push_back(std::move(v));
+    admin::ListPage page(query);
+    // The controller runs no health checks: /metrics needs none of its services.
+    if (!query.only_checked_services) {
+      allocator.for_each_assignment([&](const auto& key, const auto& assignment) {
+        page.entry();
+        std::string text = key_text(key);
+        if (!query.service_matches(text)) return;
+        if (query.prefix &&
+            std::none_of(assignment.addresses.begin(), assignment.addresses.end(),
+                         [&](const IpAddress& a) { return query.address_matches(a); })) {
+          return;
+        }
+        if (!page.admit()) return;
+        admin::ServiceView v;
+        v.key = std::move(text);
+        v.addresses = assignment.addresses;
+        v.pool = assignment.pool;
+        status.services.push_back(std::move(v));
+      });
     }
+    status.services_count = page.count();
     for (const auto& pool : allocator.pools()) {
       auto counts = allocator.counts(pool.name);
       if (!counts) continue;

@@ -79,7 +79,7 @@ class Controller {
   bool ready() const;
   bool leading() const;
   // What /status and /metrics show (mode, configuration, services, pools, Kubernetes access).
-  void fill(admin::DaemonStatus& status) const;
+  void fill(admin::DaemonStatus& status, const admin::StatusQuery& query) const;
   const ControllerCounts& counts() const { return counts_; }
 
  private:

@@ -93,12 +93,13 @@ int ControllerCommand::run() const {
   if (!client) return 1;
   controller::Controller controller(io.get_executor(), *client, clock, options);
 
-  const auto report = [&] {
+  const auto report = [&](const admin::StatusQuery& query) {
     admin::DaemonStatus s;
+    s.query = query;
     s.node = options.identity;
     s.version = std::string(version());
     s.ready = controller.ready();
-    controller.fill(s);
+    controller.fill(s, query);
     s.mode = controller.leading() ? "controller (leader)" : "controller (standby)";
     if (auto rss = admin::process_resident_memory_bytes()) s.resident_memory = rss.value();
     return s;

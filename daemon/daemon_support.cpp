@@ -69,8 +69,7 @@ std::unique_ptr<k8s::Client> kubernetes_client(asio::any_io_executor executor, T
 }
 
 std::unique_ptr<admin::AdminServer> start_admin(asio::any_io_executor executor,
-                                                const std::string& address,
-                                                std::function<admin::DaemonStatus()> report,
+                                                const std::string& address, StatusReport report,
                                                 std::function<bool()> ready) {
   auto endpoint = admin::parse_admin_address(address);
   if (!endpoint) {
@@ -78,8 +77,11 @@ std::unique_ptr<admin::AdminServer> start_admin(asio::any_io_executor executor,
     return nullptr;
   }
   admin::AdminServer::Handlers handlers;
-  handlers.metrics = [report] { return admin::metrics_text(report()); };
-  handlers.status = [report] { return admin::status_document(report()); };
+  handlers.metrics = [report] { return admin::metrics_text(report(admin::metrics_query())); };
+  handlers.status = [report](std::string_view text) -> Result<boost::json::value> {
+    VIPD_TRY(const auto query, admin::parse_status_query(text));
+    return admin::status_document(report(query));
+  };
   handlers.ready = std::move(ready);
   auto server = std::make_unique<admin::AdminServer>(std::move(executor), endpoint.value(),
                                                      std::move(handlers));

@@ -50,11 +50,15 @@ class HeapTrimmer {
   std::optional<Clock::time_point> last_;
 };
 
-// The admin endpoint on --admin ADDRESS, serving /metrics and /status from `report` and /readyz
+// The daemon's state for a query: the long lists hold the query's page only, with their
+// counts (admin/status_query.hpp), so a request costs one page of views at any scale.
+using StatusReport = std::function<admin::DaemonStatus(const admin::StatusQuery&)>;
+
+// The admin endpoint on --admin ADDRESS, serving /metrics (with admin::metrics_query()) and
+// /status (with the request's query; a bad one is answered 400) from `report`, and /readyz
 // from `ready`; null after the reason was logged (a bad address, the port in use).
 std::unique_ptr<admin::AdminServer> start_admin(asio::any_io_executor executor,
-                                                const std::string& address,
-                                                std::function<admin::DaemonStatus()> report,
+                                                const std::string& address, StatusReport report,
                                                 std::function<bool()> ready);
 
 // How an announcing daemon ends. SIGTERM: `drain()` (RFC 8326: the routes stay, marked

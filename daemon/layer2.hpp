@@ -73,7 +73,9 @@ class Layer2Speaker {
   const k8s::Informer<k8s::Lease>& leases() const { return leases_; }
 
   const std::vector<vip::Decision>& decisions() const { return owner_.decisions(); }
-  std::vector<admin::Layer2View> views() const { return owner_.views(); }
+  void fill(admin::DaemonStatus& status, const admin::StatusQuery& query) const {
+    owner_.fill(status, query);
+  }
   std::vector<std::string> live_speakers() const;
   std::vector<admin::SpeakerBfdView> speaker_bfd() const { return bfd_.views(); }
   netlink::Netlink* netlink() const { return owner_.netlink(); }

@@ -164,7 +164,7 @@ class NodeSpeaker {
   planner::Snapshot snapshot() const;
   // Each node's addresses for BFD between speakers: InternalIPs, else ExternalIPs, IPv4 first.
   std::map<std::string, std::vector<IpAddress>> node_addresses() const;
-  admin::DaemonStatus report() const;
+  admin::DaemonStatus report(const admin::StatusQuery& query) const;
 
   asio::io_context& io_;
   TimerClock& clock_;
@@ -203,7 +203,8 @@ int NodeSpeaker::start() {
         layer2_.on_bfd_state(peer, from, to, diag);
       });
   admin_ = start_admin(
-      io_.get_executor(), options_.admin, [this] { return report(); }, [this] { return ready_; });
+      io_.get_executor(), options_.admin,
+      [this](const admin::StatusQuery& query) { return report(query); }, [this] { return ready_; });
   if (!admin_) return 1;
   source_.start();
   services_.start();
@@ -331,8 +332,9 @@ void NodeSpeaker::assigned_events() {
   announced_ = std::move(now);
 }
 
-admin::DaemonStatus NodeSpeaker::report() const {
+admin::DaemonStatus NodeSpeaker::report(const admin::StatusQuery& query) const {
   admin::DaemonStatus in;
+  in.query = query;
   in.node = options_.node;
   in.mode = "speaker";
   in.version = std::string(version());
@@ -349,13 +351,23 @@ admin::DaemonStatus NodeSpeaker::report() const {
     in.peers.push_back(peer_view(s, it == identities.end() ? nullptr : &it->second, now));
     in.peers.back().bfd = bfd_.view(s.address);
   }
-  for (const auto& d : reconciler_.decisions()) in.announcements.push_back(announcement_view(d));
-  in.layer2 = layer2_.views();
+  fill_announcements(in, reconciler_.decisions(), identities, query);
+  layer2_.fill(in, query);
   in.live_speakers = layer2_.live_speakers();
   in.speaker_bfd = layer2_.speaker_bfd();
+  admin::ListPage page(query);
   for (const auto& [key, entry] : services_.items()) {
     const auto& service = entry.value;
-    if (!speaker::serves(service, options_.lb_class)) continue;
+    // The speaker runs no health checks: /metrics needs none of its services.
+    if (!speaker::serves(service, options_.lb_class) || query.only_checked_services) continue;
+    page.entry();
+    if (!query.service_matches(key)) continue;
+    if (query.prefix &&
+        std::none_of(service.ingress_ips.begin(), service.ingress_ips.end(),
+                     [&](const IpAddress& a) { return query.address_matches(a); })) {
+      continue;
+    }
+    if (!page.admit()) continue;
     admin::ServiceView v;
     v.key = key;
     v.addresses = service.ingress_ips;
@@ -367,6 +379,7 @@ admin::DaemonStatus NodeSpeaker::report() const {
         service.external_traffic_policy == k8s::TrafficPolicy::kLocal ? "Local" : "Cluster";
     in.services.push_back(std::move(v));
   }
+  in.services_count = page.count();
   admin::KubernetesView k;
   k.server = client_.server_url();
   k.requests = client_.request_counts();

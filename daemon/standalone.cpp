@@ -136,7 +136,7 @@ class Standalone {
   void apply_layer2(const planner::Snapshot& snapshot);
   std::set<std::string, std::less<>> live_members() const;
   planner::Snapshot snapshot() const;
-  admin::DaemonStatus report() const;
+  admin::DaemonStatus report(const admin::StatusQuery& query) const;
   std::filesystem::path state_path() const {
     return std::filesystem::path(options_.state_dir) / "allocations.json";
   }
@@ -230,7 +230,8 @@ int Standalone::start() {
   if (!allocate(held)) return 1;
 
   admin_ = start_admin(
-      io_.get_executor(), options_.admin, [this] { return report(); }, [this] { return ready_; });
+      io_.get_executor(), options_.admin,
+      [this](const admin::StatusQuery& query) { return report(query); }, [this] { return ready_; });
   if (!admin_) return 1;
   spdlog::info("vipd {} standalone on node {}: {} service(s), {} peer(s); admin on {}", version(),
                node_, config_.standalone ? config_.standalone->services.size() : 0,
@@ -464,8 +465,9 @@ void Standalone::watch() {
   });
 }
 
-admin::DaemonStatus Standalone::report() const {
+admin::DaemonStatus Standalone::report(const admin::StatusQuery& query) const {
   admin::DaemonStatus in;
+  in.query = query;
   in.node = node_;
   in.mode = "standalone";
   in.version = std::string(version());
@@ -481,8 +483,8 @@ admin::DaemonStatus Standalone::report() const {
     in.peers.push_back(peer_view(s, it == identities.end() ? nullptr : &it->second, now));
     in.peers.back().bfd = bfd_.view(s.address);
   }
-  for (const auto& d : reconciler_.decisions()) in.announcements.push_back(announcement_view(d));
-  in.layer2 = vips_.views();
+  fill_announcements(in, reconciler_.decisions(), identities, query);
+  vips_.fill(in, query);
   if (members_) {
     const auto live = live_members();
     in.live_speakers.assign(live.begin(), live.end());
@@ -490,23 +492,41 @@ admin::DaemonStatus Standalone::report() const {
   const auto health = health_.status();
   const auto& allocator = allocation_.allocator();
   if (config_.standalone) {
+    admin::ListPage page(query);
+    std::string key;
     for (const auto& s : config_.standalone->services) {
+      key.assign(s.namespace_).append("/").append(s.name);
+      const auto error = allocation_.errors().find(key);
+      const auto checked = s.health_check ? health.find(key) : health.end();
+      in.services_with_errors += error != allocation_.errors().end();
+      in.services_failing_health +=
+          checked != health.end() && checked->second.verdict == health::Verdict::kFailing;
+      if (query.only_checked_services && !s.health_check) continue;
+      page.entry();
+      if (!query.service_matches(key)) continue;
+      const auto* assigned = allocator.assignment({s.namespace_, s.name});
+      if (query.prefix &&
+          !(assigned &&
+            std::any_of(assigned->addresses.begin(), assigned->addresses.end(),
+                        [&](const IpAddress& a) { return query.address_matches(a); }))) {
+        continue;
+      }
+      if (!page.admit()) continue;
       admin::ServiceView v;
-      v.key = s.namespace_ + "/" + s.name;
-      if (const auto* a = allocator.assignment({s.namespace_, s.name})) {
-        v.addresses = a->addresses;
-        v.pool = a->pool;
+      v.key = key;
+      if (assigned) {
+        v.addresses = assigned->addresses;
+        v.pool = assigned->pool;
       }
       v.traffic_policy = s.traffic_policy == config::TrafficPolicy::kLocal ? "Local" : "Cluster";
       if (s.health_check) {
-        const auto it = health.find(v.key);
-        v.health = health_view(*s.health_check, it == health.end() ? nullptr : &it->second);
+        v.health =
+            health_view(*s.health_check, checked == health.end() ? nullptr : &checked->second);
       }
-      if (auto it = allocation_.errors().find(v.key); it != allocation_.errors().end()) {
-        v.error = it->second;
-      }
+      if (error != allocation_.errors().end()) v.error = error->second;
       in.services.push_back(std::move(v));
     }
+    in.services_count = page.count();
   }
   for (const auto& pool : allocator.pools()) {
     auto counts = allocator.counts(pool.name);

@@ -1,5 +1,7 @@
 #include "daemon/status_views.hpp"
 
+#include <algorithm>
+
 namespace vipd::daemon {
 
 admin::PeerView peer_view(const bgp::PeerStatus& s, const PeerIdentity* identity,
@@ -33,6 +35,40 @@ admin::PeerView peer_view(const bgp::PeerStatus& s, const PeerIdentity* identity
 admin::AnnouncementView announcement_view(const planner::Decision& d) {
   return {d.peer, d.prefix ? d.prefix->to_string() : (d.address ? d.address->to_string() : ""),
           d.service, std::string(to_string(d.reason)), d.detail};
+}
+
+void fill_announcements(admin::DaemonStatus& status,
+                        const std::vector<planner::Decision>& decisions,
+                        const std::map<std::string, PeerIdentity>& peers,
+                        const admin::StatusQuery& query) {
+  // The peer names the query stands for: the name given, or the name of the address given.
+  std::vector<std::string_view> names;
+  if (!query.peer.empty()) {
+    names.push_back(query.peer);
+    if (const auto it = peers.find(query.peer); it != peers.end()) names.push_back(it->second.name);
+  }
+  std::map<planner::Reason, std::uint64_t> reasons;
+  admin::ListPage page(query);
+  for (const auto& d : decisions) {
+    page.entry();
+    ++reasons[d.reason];
+    if (!query.announcements) continue;
+    if (!names.empty() && !d.peer.empty() &&
+        std::find(names.begin(), names.end(), d.peer) == names.end()) {
+      continue;
+    }
+    if (!query.service_matches(d.service)) continue;
+    if (query.prefix && !(d.prefix    ? query.prefix_matches(*d.prefix)
+                          : d.address ? query.address_matches(*d.address)
+                                      : false)) {
+      continue;
+    }
+    if (page.admit()) status.announcements.push_back(announcement_view(d));
+  }
+  status.announcements_count = page.count();
+  for (const auto& [reason, count] : reasons) {
+    status.announcement_reasons[std::string(to_string(reason))] = count;
+  }
 }
 
 admin::HealthView health_view(const config::HealthCheck& check,

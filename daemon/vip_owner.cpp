@@ -118,14 +118,20 @@ std::map<std::string, std::vector<std::string>> VipOwner::held_interfaces() cons
   return out;
 }
 
-std::vector<admin::Layer2View> VipOwner::views() const {
+void VipOwner::fill(admin::DaemonStatus& status, const admin::StatusQuery& query) const {
   std::map<IpAddress, vip::VipStatus> held;
   if (vips_) {
     for (auto& s : vips_->status()) held.emplace(s.address, std::move(s));
   }
-  std::vector<admin::Layer2View> out;
+  admin::ListPage page(query);
+  auto& out = status.layer2;
   for (const auto& d : decisions_) {
     for (const auto& a : d.addresses) {
+      page.entry();
+      status.layer2_here += d.mine;
+      if (!query.service_matches(d.service) || !query.address_matches(a) || !page.admit()) {
+        continue;
+      }
       admin::Layer2View v;
       v.address = a.to_string();
       v.service = d.service;
@@ -152,7 +158,7 @@ std::vector<admin::Layer2View> VipOwner::views() const {
       out.push_back(std::move(v));
     }
   }
-  return out;
+  status.layer2_count = page.count();
 }
 
 }  // namespace vipd::daemon

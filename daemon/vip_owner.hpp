@@ -51,7 +51,8 @@ class VipOwner {
   void release_all();
 
   const std::vector<vip::Decision>& decisions() const { return decisions_; }
-  std::vector<admin::Layer2View> views() const;
+  // The layer-2 VIPs on `query`'s page, their count and how many this node owns.
+  void fill(admin::DaemonStatus& status, const admin::StatusQuery& query) const;
   // Service "namespace/name" → the interfaces its VIPs are up on here (sorted).
   std::map<std::string, std::vector<std::string>> held_interfaces() const;
 

@@ -5,9 +5,11 @@ restarts of one node.
 
 Usage: standalone_test.py --vipd build/dev/daemon/vipd [-k NAME]
 """
+import json
 import os
 import signal
 import sys
+import urllib.parse
 
 from demo_lab import (HOLD_TIME, NODES, VIP_V4, VIP_V6, WEB, Demo,
                       standalone_config)
@@ -35,6 +37,36 @@ def dual_stack(announcements, count):
     complete = [s for s, prefixes in announcements.items()
                 if {":" in p for p in prefixes} == {True, False}]
     return announcements if len(complete) == count == len(announcements) else None
+
+
+def check_status_queries(demo, node, vipd, key):
+    """/status filters and pages its long lists, and `vipd status` asks for them."""
+    code, body = node.get("/status?service=" + urllib.parse.quote(key, safe=""))
+    only = json.loads(body)
+    assert code == 200 and {a["service"] for a in only["announcements"]} == {key}, body[-2000:]
+    assert [s["name"] for s in only["services"]] == [key], only["services"]
+    assert only["lists"]["services"] == {"total": 2, "matched": 1, "offset": 0, "shown": 1}, \
+        only["lists"]
+    assert only["summary"]["services"]["total"] == 2, only["summary"]
+    assert only["summary"]["announcements"]["by_reason"]["announced"] >= 4, only["summary"]
+    # One page of one service, then the next; an address finds its service.
+    first = json.loads(node.get("/status?limit=1")[1])
+    assert len(first["services"]) == 1 and first["lists"]["services"]["next_offset"] == 1, first
+    second = json.loads(node.get("/status?limit=1&offset=1")[1])
+    names = [s["name"] for s in first["services"] + second["services"]]
+    assert len(set(names)) == 2 and key in names, names
+    assert "next_offset" not in second["lists"]["services"], second["lists"]
+    address = only["services"][0]["addresses"][0]
+    by_address = json.loads(node.get("/status?prefix=" + address)[1])
+    assert [s["name"] for s in by_address["services"]] == [key], by_address["services"]
+    # A query it cannot read is refused with the reason.
+    code, body = node.get("/status?limit=many")
+    assert code == 400 and body == "limit: 'many' is not a whole number\n", (code, body)
+    # `vipd status` as a user types it.
+    out = demo.lab.exec(node.node, vipd, "status", "--service", key)
+    assert "services 2" in out and key in out and "(1-1 of" not in out, out
+    out = demo.lab.exec(node.node, vipd, "status", "--limit", "1")
+    assert "(1-1 of 2; --offset 1 for the next page)" in out, out
 
 
 def test_ecmp_traffic_drain_kill_and_health_check(lab, vipd):
@@ -80,6 +112,7 @@ def test_reloads_keep_or_withdraw_exactly_what_they_should(lab, vipd):
     wait_for("node1 ready", node1.ready, 15)
     before = announced(node1)
     assert any("api" in s for s in before) and any("web" in s for s in before), before
+    check_status_queries(demo, node1, vipd, next(s for s in before if "api" in s))
 
     # A bad file is rejected: the old announcements stay, the process keeps running, and
     # /status says the configuration in force is stale and why (file:line:column).

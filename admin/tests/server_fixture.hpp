@@ -12,6 +12,7 @@
 #include <chrono>
 #include <future>
 #include <memory>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -140,11 +141,15 @@ class AdminServerTest : public ::testing::Test {
               ++metrics_calls_;
               return metrics_text_;
             },
-        .status =
-            [this] {
-              if (status_throws_) throw std::runtime_error("status is broken");
-              return status_;
-            },
+        .status = [this](std::string_view query) -> Result<json::value> {
+          if (status_throws_) throw std::runtime_error("status is broken");
+          {
+            std::lock_guard lock(query_mutex_);
+            status_query_ = std::string(query);
+          }
+          if (query == "limit=x") return failure(Errc::kInvalidArgument, "limit: 'x' is bad");
+          return status_;
+        },
         .ready = [this] { return ready_.load(); },
     };
   }
@@ -189,6 +194,8 @@ class AdminServerTest : public ::testing::Test {
 
   std::atomic<bool> ready_{false};
   std::atomic<bool> status_throws_{false};
+  std::mutex query_mutex_;
+  std::string status_query_;  // the last query string the status handler was given
   std::atomic<int> metrics_calls_{0};
   std::string metrics_text_ =
       "# HELP vipd_bgp_session_up Up\n# TYPE vipd_bgp_session_up gauge\n"

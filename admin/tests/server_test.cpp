@@ -35,7 +35,18 @@ TEST_F(AdminServerTest, ServesEachPath) {
   EXPECT_EQ(status.response[http::field::content_type], "application/json");
   EXPECT_EQ(json::parse(status.response.body()), status_);
 
-  // A query string does not change the resource.
+  // /status is given its query string; one it refuses is a 400 with the reason.
+  ASSERT_FALSE(client->get("/status?service=default%2Fweb&limit=5").error);
+  {
+    std::lock_guard lock(query_mutex_);
+    EXPECT_EQ(status_query_, "service=default%2Fweb&limit=5");
+  }
+  auto refused = client->get("/status?limit=x");
+  ASSERT_FALSE(refused.error);
+  EXPECT_EQ(refused.response.result(), http::status::bad_request);
+  EXPECT_EQ(refused.response.body(), "limit: 'x' is bad\n");
+
+  // A query string does not change the other resources.
   auto with_query = client->get("/metrics?name[]=vipd_bgp_session_up");
   ASSERT_FALSE(with_query.error);
   EXPECT_EQ(with_query.response.result(), http::status::ok);

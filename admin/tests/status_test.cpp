@@ -193,6 +193,49 @@ TEST(StatusLayer2, OwnersStatesAndCountersInTheDocumentTheMetricsAndTheTable) {
   EXPECT_THAT(table, HasSubstr("notOwner: node 'edge-2' ranks first"));
 }
 
+TEST(StatusDocument, SummaryQueryAndPageCounts) {
+  auto s = sample();
+  s.query.service = "default/";
+  s.query.offset = 1;
+  s.query.limit = 1;
+  s.services_count = {.total = 100'000, .matched = 3, .offset = 1, .shown = 1};
+  s.services = {s.services[0]};
+  s.announcements_count = {.total = 2, .matched = 1, .offset = 1, .shown = 0};
+  s.announcements.clear();
+  s.announcement_reasons = {{"announced", 99'990}, {"noEndpoints", 10}};
+  s.services_with_errors = 1;
+  s.services_failing_health = 2;
+  const auto doc = status_document(s);
+  const auto& o = doc.as_object();
+  EXPECT_EQ(json::serialize(o.at("summary")),
+            R"({"services":{"total":100000,"with_errors":1,"failing_health":2},)"
+            R"("announcements":{"total":2,"by_reason":{"announced":99990,"noEndpoints":10}},)"
+            R"("layer2":{"total":0,"here":0}})");
+  EXPECT_EQ(json::serialize(o.at("query")), R"({"offset":1,"limit":1,"service":"default/"})");
+  EXPECT_EQ(json::serialize(o.at("lists").at("services")),
+            R"({"total":100000,"matched":3,"offset":1,"shown":1,"next_offset":2})");
+  // The last page has no next one.
+  EXPECT_FALSE(o.at("lists").at("announcements").as_object().contains("next_offset"));
+
+  const auto text = render_status(doc);
+  EXPECT_THAT(text, HasSubstr("services 100000 (1 with errors, 2 failing health)   "
+                              "announcements 2 (announced 99990, noEndpoints 10)   layer2 0\n"));
+  EXPECT_THAT(text, HasSubstr("(2-2 of 3 matching, 100000 in all; --offset 2 for the next "
+                              "page)\n"));
+  EXPECT_THAT(text, HasSubstr("ANNOUNCEMENTS\n(none past --offset 1; 1 match)\n"));
+}
+
+TEST(StatusRender, NothingMatching) {
+  auto s = sample();
+  s.services.clear();
+  s.services_count = {.total = 5, .matched = 0, .offset = 0, .shown = 0};
+  EXPECT_THAT(render_status(status_document(s)), HasSubstr("SERVICES\n(none of 5 matches)\n"));
+  // A whole list on one page says nothing more.
+  s = sample();
+  s.services_count = {.total = 2, .matched = 2, .offset = 0, .shown = 2};
+  EXPECT_THAT(render_status(status_document(s)), Not(HasSubstr(" of 2")));
+}
+
 TEST(StatusRender, TablesFromTheDocument) {
   const auto text = render_status(status_document(sample()));
   EXPECT_THAT(text, HasSubstr("edge-1"));

@@ -201,7 +201,11 @@ class StatusClientTest : public ::testing::Test {
   void SetUp() override {
     AdminServer::Handlers handlers{
         .metrics = [] { return std::string("m 1\n"); },
-        .status = [this] { return document_; },
+        .status = [this](std::string_view query) -> Result<json::value> {
+          queries_.push_back(std::string(query));
+          if (query == "offset=13") return failure(Errc::kInvalidArgument, "offset: unlucky");
+          return document_;
+        },
         .ready = [] { return true; },
     };
     server_ = std::make_unique<AdminServer>(io_.get_executor(),
@@ -241,6 +245,7 @@ class StatusClientTest : public ::testing::Test {
   }
 
   json::value document_ = json::parse(kSample);
+  std::vector<std::string> queries_;  // the /status query strings, as the server saw them
   asio::io_context io_;
   asio::executor_work_guard<asio::io_context::executor_type> work_ = asio::make_work_guard(io_);
   std::thread thread_;
@@ -273,9 +278,31 @@ TEST_F(StatusClientTest, PrintsTablesOrTheJsonAsReceived) {
   EXPECT_EQ(json::parse(raw.out), document_);
 }
 
+TEST_F(StatusClientTest, FiltersAndThePageGoInTheQuery) {
+  ASSERT_EQ(run_command({"--admin", address_}).exit_code, 0);
+  EXPECT_EQ(queries_.back(), "");  // the defaults: no query at all
+  const auto filtered =
+      run_command({"--admin", address_, "--service", "default/web", "--peer", "tor 1", "--prefix",
+                   "198.18.0.7", "--offset", "100", "--limit", "50"});
+  EXPECT_EQ(filtered.exit_code, 0) << filtered.err;
+  EXPECT_EQ(queries_.back(),
+            "service=default%2Fweb&peer=tor%201&prefix=198.18.0.7%2F32&offset=100&limit=50");
+  // What the daemon refuses is printed with its reason.
+  const auto refused = run_command({"--admin", address_, "--offset", "13"});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_EQ(refused.err, "vipd status: the admin endpoint at " + address_ +
+                             " answered 400 Bad Request for /status?offset=13: offset: unlucky\n");
+  // What cannot be asked is a usage error before anything is sent.
+  const auto before = queries_.size();
+  EXPECT_THROW(run_command({"--admin", address_, "--prefix", "web"}), CLI::ValidationError);
+  EXPECT_THROW(run_command({"--admin", address_, "--limit", "10001"}), CLI::ValidationError);
+  EXPECT_EQ(queries_.size(), before);
+}
+
 TEST(StatusClient, IPv6AdminAddress) {
   asio::io_context io;
-  AdminServer v6(io.get_executor(), parse_admin_address("[::1]:0").value(), {.status = [] {
+  AdminServer v6(io.get_executor(), parse_admin_address("[::1]:0").value(),
+                 {.status = [](std::string_view) -> Result<json::value> {
                    return json::value{{"node", "v6"}};
                  }});
   ASSERT_TRUE(v6.start());
