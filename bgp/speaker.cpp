@@ -142,6 +142,7 @@ void Speaker::add_peer(PeerConfig config) {
   callbacks.up = [this, raw](const action::Up& up) { on_up(*raw, up); };
   callbacks.down = [raw](Reason) {
     raw->established_since.reset();
+    raw->held_up.reset();
     if (raw->rib) raw->rib->session_down();
   };
   callbacks.transition = [raw](const action::Transition& t) { ++raw->transitions[t.reason]; };
@@ -193,6 +194,25 @@ void Speaker::send_updates(Peer& peer, std::vector<std::uint8_t> bytes, std::siz
 
 void Speaker::on_up(Peer& peer, const action::Up& up) {
   peer.established_since = clock_.now();
+  if (tables_held_) {
+    peer.held_up = up;
+    return;
+  }
+  send_table(peer, up);
+}
+
+void Speaker::hold_tables() { tables_held_ = true; }
+
+void Speaker::release_tables() {
+  if (!tables_held_) return;
+  tables_held_ = false;
+  for (auto& [address, peer] : peers_) {
+    auto up = std::exchange(peer->held_up, std::nullopt);
+    if (up && peer->session->state() == State::kEstablished) send_table(*peer, *up);
+  }
+}
+
+void Speaker::send_table(Peer& peer, const action::Up& up) {
   peer.rib = std::make_unique<AdjRibOut>(policy_for(peer, up.negotiated));
   peer.rib->replace(routes_of(peer));
   std::vector<std::uint8_t> out;

@@ -56,6 +56,14 @@ class Speaker {
   void open_gate(const std::string& address);
   // Also closes the listeners; no gate opened later starts a session again.
   void stop_all(const std::string& message);
+  // Until release_tables(), sessions open and come up but no UPDATE goes out, End-of-RIB
+  // included: a daemon opens its sessions while its first plan is computed, and a peer's first
+  // table must be the complete one (an empty table with End-of-RIB tells a router that had our
+  // routes from before a restart to drop them, RFC 4724 §4.2). release_tables() sends each
+  // Established peer its full table and End-of-RIB, as coming up does otherwise.
+  void hold_tables();
+  void release_tables();
+  bool tables_held() const { return tables_held_; }
 
   // Accepts the peers' connections on `endpoint` (one listener per call; an IPv6 one takes
   // only IPv6). A connection from an address that is no peer is closed at once; one from a
@@ -79,6 +87,7 @@ class Speaker {
     std::map<Reason, std::uint64_t> transitions;
     std::uint64_t updates_sent = 0;
     std::uint64_t refreshes_answered = 0;
+    std::optional<action::Up> held_up;  // came up while tables were held: owed its table
   };
   // A removed peer whose session still writes its NOTIFICATION.
   struct Retiring {
@@ -93,6 +102,8 @@ class Speaker {
   void retire(std::unique_ptr<Peer> peer);
   void check_retiring(std::list<Retiring>::iterator it);
   void on_up(Peer& peer, const action::Up& up);
+  // The peer's Adj-RIB-Out from scratch, its full table and End-of-RIB.
+  void send_table(Peer& peer, const action::Up& up);
   void flush(Peer& peer);
   // A ROUTE-REFRESH request the FSM let through (subtype 0, a negotiated family).
   void answer_refresh(Peer& peer, const RouteRefresh& refresh);
@@ -114,6 +125,7 @@ class Speaker {
   AttributeInterner interner_;
   bool drain_ = false;
   bool stopped_ = false;  // stop_all() was called
+  bool tables_held_ = false;
 };
 
 }  // namespace vipd::bgp

@@ -135,7 +135,9 @@ class Standalone {
   void set_members();
   void apply_layer2(const planner::Snapshot& snapshot);
   std::set<std::string, std::less<>> live_members() const;
-  planner::Snapshot snapshot() const;
+  // The planner's input; without services for the sessions opened before the first plan.
+  planner::Snapshot snapshot(bool with_services = true) const;
+  HostContext host_context();
   admin::DaemonStatus report(const admin::StatusQuery& query) const;
   std::filesystem::path state_path() const {
     return std::filesystem::path(options_.state_dir) / "allocations.json";
@@ -227,7 +229,16 @@ int Standalone::start() {
       held.emplace_back(std::move(entry.service), std::move(entry.assignment));
     }
   }
+  state.value().reset();
+
+  // The sessions open now, while the addresses and the first plan are worked out (seconds at
+  // 100,000 services); what they announce goes out once that plan is applied, complete.
+  vips_.open();  // the host's addresses come over rtnetlink (the router id, next hops)
+  speaker_.hold_tables();
+  log_notes(reconciler_.apply(planner::plan(snapshot(false), node_), host_context()));
+
   if (!allocate(held)) return 1;
+  held = {};
 
   admin_ = start_admin(
       io_.get_executor(), options_.admin,
@@ -237,7 +248,6 @@ int Standalone::start() {
                node_, config_.standalone ? config_.standalone->services.size() : 0,
                config_.peers.size(), admin::format_endpoint(admin_->local_endpoint()));
 
-  vips_.open();  // the host's addresses come over rtnetlink
   set_health_checks();
   set_members();
   // Without layer 2, VIPs an earlier run left (with another file) go now.
@@ -289,7 +299,7 @@ void Standalone::schedule_plan() {
   });
 }
 
-planner::Snapshot Standalone::snapshot() const {
+planner::Snapshot Standalone::snapshot(bool with_services) const {
   planner::Snapshot snapshot;
   snapshot.kind = planner::SnapshotKind::kStandalone;
   snapshot.config = &config_;
@@ -298,7 +308,7 @@ planner::Snapshot Standalone::snapshot() const {
   } else {
     snapshot.nodes.push_back({node_, {{"kubernetes.io/hostname", node_}}});
   }
-  if (!config_.standalone) return snapshot;
+  if (!config_.standalone || !with_services) return snapshot;
   for (const auto& s : config_.standalone->services) {
     planner::ServiceInfo info;
     info.namespace_ = s.namespace_;
@@ -320,18 +330,24 @@ planner::Snapshot Standalone::snapshot() const {
   return snapshot;
 }
 
-void Standalone::plan_and_apply() {
+HostContext Standalone::host_context() {
   HostContext host;
   host.node = node_;
-  if (auto* nl = vips_.netlink()) host.host = host_addresses(*nl);  // once per plan
+  if (auto* nl = vips_.netlink()) host.host = host_addresses(*nl);
   host.options.restarting = restarted_;
   if (config_.standalone) {
     for (const auto& n : config_.standalone->nodes) {
       if (n.name == node_) host.node_addresses = n.addresses;
     }
   }
+  return host;
+}
+
+void Standalone::plan_and_apply() {
+  const auto host = host_context();  // once per plan
   const auto snap = snapshot();
   log_notes(reconciler_.apply(planner::plan(snap, node_), host));
+  speaker_.release_tables();  // the first plan: the sessions that came up get their tables
   apply_layer2(snap);
   trimmer_.after_plan();
   if (!ready_) spdlog::info("first plan applied: ready");

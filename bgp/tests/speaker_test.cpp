@@ -231,6 +231,56 @@ TEST_F(SpeakerTest, ARouteChangeSendsOneUpdateWithTheChangedPrefixOnly) {
   EXPECT_EQ(status().updates_sent, sent_before + 2);
 }
 
+TEST_F(SpeakerTest, HeldTablesGoOutCompleteOnlyWhenReleased) {
+  speaker_.hold_tables();
+  speaker_.add_peer(config());  // before any route is known, as a daemon starting up
+  RouterConnection* c = wait_for_connection(0);
+  ASSERT_NE(c, nullptr);
+  c->send(router_open(kHigherId, 30));
+  c->send(Keepalive{});
+  ASSERT_TRUE(run_until(io_, [&] { return status().state == State::kEstablished; }));
+  // The routes arrive, change; the session stays up on KEEPALIVEs and nothing else is sent:
+  // no empty table, no End-of-RIB.
+  speaker_.set_routes(routes());
+  keepalive_barrier(*c, 10s);
+  speaker_.set_routes(routes(20));
+  keepalive_barrier(*c, 10s);
+  EXPECT_TRUE(c->all<Update>().empty());
+  EXPECT_EQ(status().advertised_ipv4, 0u);
+  EXPECT_TRUE(speaker_.tables_held());
+
+  // Released: the complete table as it is now, then the End-of-RIBs; once.
+  speaker_.release_tables();
+  ASSERT_TRUE(run_until(io_, [&] { return end_of_ribs(*c) == 2; }));
+  const auto updates = c->all<Update>();
+  EXPECT_EQ(sorted(announced(updates)),
+            sorted({prefix("203.0.113.10/32"), prefix("203.0.113.11/32"), prefix("203.0.113.12/32"),
+                    prefix("2001:db8:1::/48")}));
+  for (const auto& u : updates) {
+    for (const auto& n : u.nlri) {
+      if (n.prefix == prefix("203.0.113.11/32")) {
+        EXPECT_EQ(u.attributes.med, 20u);
+      }
+    }
+  }
+  EXPECT_EQ(status().advertised_ipv4, 3u);
+  speaker_.release_tables();  // a second release sends nothing
+  keepalive_barrier(*c, 10s);
+  EXPECT_EQ(c->all<Update>().size(), updates.size());
+  // From now on changes go out as they come.
+  speaker_.set_routes(routes(30));
+  ASSERT_TRUE(run_until(io_, [&] { return c->all<Update>().size() == updates.size() + 1; }));
+}
+
+TEST_F(SpeakerTest, APeerThatComesUpAfterTheReleaseGetsItsTableAtOnce) {
+  speaker_.hold_tables();
+  speaker_.set_routes(routes());
+  speaker_.release_tables();
+  speaker_.add_peer(config());
+  ASSERT_NE(establish(), nullptr);  // table and both End-of-RIBs
+  EXPECT_EQ(status().advertised_ipv4, 3u);
+}
+
 TEST_F(SpeakerTest, HoldTimerExpirySendsHoldTimerExpiredAfterKeepalivesAtAThird) {
   speaker_.add_peer(config());
   RouterConnection* c = establish(10);  // hold 10 s: vipd's keepalive every 3333 ms
