@@ -122,9 +122,13 @@ class Standalone {
                                   .hangup = [this] { reload("SIGHUP"); }}) {}
 
   int start();
+  int exit_code() const { return exit_code_; }
 
  private:
   bool allocate(const Holdings& held);
+  // start()'s second half, on the loop: addresses, health checks, the first plan, signals.
+  // A failure stops the loop with exit_code() 1.
+  void finish_start(const Holdings& held);
   void save_state();
   void set_health_checks();
   void schedule_plan();
@@ -178,6 +182,7 @@ class Standalone {
   std::unique_ptr<Timer> watch_timer_;
   HeapTrimmer trimmer_;
   Shutdown shutdown_;
+  int exit_code_ = 0;
 };
 
 int Standalone::start() {
@@ -231,15 +236,6 @@ int Standalone::start() {
   }
   state.value().reset();
 
-  // The sessions open now, while the addresses and the first plan are worked out (seconds at
-  // 100,000 services); what they announce goes out once that plan is applied, complete.
-  vips_.open();  // the host's addresses come over rtnetlink (the router id, next hops)
-  speaker_.hold_tables();
-  log_notes(reconciler_.apply(planner::plan(snapshot(false), node_), host_context()));
-
-  if (!allocate(held)) return 1;
-  held = {};
-
   admin_ = start_admin(
       io_.get_executor(), options_.admin,
       [this](const admin::StatusQuery& query) { return report(query); }, [this] { return ready_; });
@@ -248,6 +244,24 @@ int Standalone::start() {
                node_, config_.standalone ? config_.standalone->services.size() : 0,
                config_.peers.size(), admin::format_endpoint(admin_->local_endpoint()));
 
+  // The sessions open now, while the addresses and the first plan are worked out (seconds at
+  // 100,000 services); what they announce goes out once that plan is applied, complete. The
+  // rest of the start runs as the loop's next handler, after the connects already queued.
+  vips_.open();  // the host's addresses come over rtnetlink (the router id, next hops)
+  speaker_.hold_tables();
+  log_notes(reconciler_.apply(planner::plan(snapshot(false), node_), host_context()));
+  asio::post(io_, [this, held = std::move(held)] { finish_start(held); });
+  return 0;
+}
+
+void Standalone::finish_start(const Holdings& held) {
+  if (!allocate(held)) {
+    spdlog::error("not starting");
+    exit_code_ = 1;
+    speaker_.stop_all("vipd could not start");
+    io_.stop();
+    return;
+  }
   set_health_checks();
   set_members();
   // Without layer 2, VIPs an earlier run left (with another file) go now.
@@ -255,7 +269,6 @@ int Standalone::start() {
   plan_and_apply();
   shutdown_.start();
   watch();
-  return 0;
 }
 
 bool Standalone::allocate(const Holdings& held) {
@@ -567,6 +580,7 @@ int run_standalone(const StandaloneOptions& options) {
   Standalone daemon(io, clock, options);
   if (const int code = daemon.start(); code != 0) return code;
   io.run();
+  if (daemon.exit_code() != 0) return daemon.exit_code();
   spdlog::info("stopped");
   return 0;
 }
