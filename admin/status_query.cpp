@@ -85,17 +85,11 @@ bool StatusQuery::address_matches(const IpAddress& address) const {
 bool StatusQuery::prefix_matches(const Prefix& p) const { return !prefix || prefix->overlaps(p); }
 
 Result<Prefix> parse_status_prefix(std::string_view text) {
-  const auto wrong = [&](const Error& e) {
-    return failure(Errc::kInvalidArgument, "prefix: '" + std::string(text) + "': " + e.message());
-  };
   if (text.find('/') == std::string_view::npos) {
-    auto address = IpAddress::parse(text);
-    if (!address) return wrong(address.error());
-    return Prefix::host(address.value());
+    VIPD_TRY(const auto address, IpAddress::parse(text));
+    return Prefix::host(address);
   }
-  auto prefix = Prefix::parse(text, Prefix::HostBits::kMask);
-  if (!prefix) return wrong(prefix.error());
-  return prefix.value();
+  return Prefix::parse(text, Prefix::HostBits::kMask);
 }
 
 StatusQuery metrics_query() {
@@ -126,8 +120,9 @@ Result<StatusQuery> parse_status_query(std::string_view query) {
     } else if (name == "peer") {
       out.peer = std::move(value);
     } else if (name == "prefix") {
-      VIPD_TRY(const auto prefix, parse_status_prefix(value));
-      out.prefix = prefix;
+      auto prefix = parse_status_prefix(value);
+      if (!prefix) return failure(Errc::kInvalidArgument, "prefix: " + prefix.error().message());
+      out.prefix = prefix.value();
     } else if (name == "offset") {
       VIPD_TRY(const auto offset, count(name, value));
       out.offset = offset;

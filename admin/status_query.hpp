@@ -55,7 +55,7 @@ struct StatusQuery {
 StatusQuery metrics_query();
 
 // A prefix ("198.18.0.0/24", host bits masked) or an address (its host prefix), the value of
-// `prefix`: "prefix: 'x': ..." when it is neither.
+// `prefix`; the parse error when it is neither.
 Result<Prefix> parse_status_prefix(std::string_view text);
 
 // "service=default%2Fweb&limit=50" (the part after '?'; "" for none). Unknown parameters, a
