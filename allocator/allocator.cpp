@@ -96,7 +96,17 @@ Result<PoolCounts> Allocator::counts(std::string_view pool) const {
 
 const Allocator::Terms& Allocator::terms_of(const AddressUse& use) const {
   VIPD_ASSERT(!use.holders.empty(), "an address in use without holders");
-  return services_.at(use.holders.front()).terms;
+  return services_.at(use.holders.front()).terms();
+}
+
+const Allocator::Terms& Allocator::Holding::terms() const {
+  static const Terms kDefault;
+  return sharing ? sharing->terms : kDefault;
+}
+
+const std::vector<Port>& Allocator::Holding::ports() const {
+  static const std::vector<Port> kNone;
+  return sharing ? sharing->ports : kNone;
 }
 
 std::size_t Allocator::block_of(const IpAddress& address) const {
@@ -109,7 +119,7 @@ bool Allocator::may_share(const AddressUse& use, const Terms& terms,
                           const std::vector<Port>& ports) const {
   if (terms.sharing_key.empty() || !(terms_of(use) == terms)) return false;
   return std::none_of(use.holders.begin(), use.holders.end(), [&](const ServiceKey& holder) {
-    return ports_overlap(services_.at(holder).ports, ports);
+    return ports_overlap(services_.at(holder).ports(), ports);
   });
 }
 
@@ -153,7 +163,7 @@ Result<void> Allocator::check_sharing(const IpAddress& address, const ServiceKey
   }
   for (const auto& other : use.holders) {
     const Port* common = nullptr;
-    if (ports_overlap(services_.at(other).ports, ports, &common)) {
+    if (ports_overlap(services_.at(other).ports(), ports, &common)) {
       return failure(Errc::kConflict, fmt::format("port {} on {} is already used by {}",
                                                   common->to_string(), address, other.to_string()));
     }
@@ -367,8 +377,8 @@ Allocator::Holding Allocator::make_holding(const ServiceRequest& request,
     VIPD_ASSERT(table_.block_for(address).has_value(), "an assignment outside every pool");
   }
   holding.assignment = std::move(assignment);
-  holding.terms = terms_of(request);
-  holding.ports = ports_of(request);
+  Sharing sharing{terms_of(request), ports_of(request)};
+  if (!(sharing.terms == Terms{}) || !sharing.ports.empty()) holding.sharing = std::move(sharing);
   return holding;
 }
 
@@ -378,10 +388,11 @@ void Allocator::put(const ServiceKey& service, Holding holding) {
     if (inserted) {
       const std::size_t block = block_of(address);
       used_[block].insert(table_.blocks()[block].ordinal(address));
-      if (!holding.terms.sharing_key.empty()) shareable_[holding.terms.sharing_key].insert(address);
+      const auto& key = holding.terms().sharing_key;
+      if (!key.empty()) shareable_[key].insert(address);
     } else {
-      VIPD_ASSERT(terms_of(it->second) == holding.terms, "an address held under different terms");
-      VIPD_ASSERT(!holding.terms.sharing_key.empty(), "an unshared address held twice");
+      VIPD_ASSERT(terms_of(it->second) == holding.terms(), "an address held under different terms");
+      VIPD_ASSERT(!holding.terms().sharing_key.empty(), "an unshared address held twice");
     }
     it->second.holders.push_back(service);
   }
@@ -403,8 +414,8 @@ std::optional<Allocator::Holding> Allocator::take(const ServiceKey& service) {
     if (!holders.empty()) continue;
     const std::size_t block = block_of(address);
     used_[block].erase(table_.blocks()[block].ordinal(address));
-    if (!holding.terms.sharing_key.empty()) {
-      const auto shared = shareable_.find(holding.terms.sharing_key);
+    if (!holding.terms().sharing_key.empty()) {
+      const auto shared = shareable_.find(holding.terms().sharing_key);
       VIPD_ASSERT(shared != shareable_.end(), "a shared address missing from its key's index");
       shared->second.erase(address);
       if (shared->second.empty()) shareable_.erase(shared);

@@ -61,6 +61,7 @@
 #include "allocator/interval_set.hpp"
 #include "allocator/pool_table.hpp"
 #include "allocator/types.hpp"
+#include "common/boxed.hpp"
 #include "common/result.hpp"
 
 namespace vipd::allocator {
@@ -106,12 +107,20 @@ class Allocator {
     Labels backend_selector;  // empty under Cluster
     friend bool operator==(const Terms&, const Terms&) = default;
   };
-  // Kept compact (one per Service, 100,000 in a large standalone file): an address's block is
-  // looked up in the pool table when needed, and an address's terms are its first holder's.
-  struct Holding {
-    Assignment assignment;
+  // What a Service asked for besides its addresses, when it asked for anything: most ask for
+  // nothing (no sharing key, Cluster, no ports).
+  struct Sharing {
     Terms terms;
     std::vector<Port> ports;  // sorted, unique
+  };
+  // Kept compact (one per Service, 100,000 in a large standalone file): an address's block is
+  // looked up in the pool table when needed, an address's terms are its first holder's, and
+  // the default terms and no ports are not stored (8 octets instead of 112).
+  struct Holding {
+    Assignment assignment;
+    BoxedOptional<Sharing> sharing;
+    const Terms& terms() const;
+    const std::vector<Port>& ports() const;
   };
   struct AddressUse {
     std::vector<ServiceKey> holders;  // never empty; all under the same terms

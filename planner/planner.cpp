@@ -145,8 +145,20 @@ class Planner {
   Plan run() {
     choose_peers();
     builders_.resize(plan_.peers.size());
+    // Most services make one decision per address and peer: reserved at once, a plan of
+    // 100,000 services does not leave a quarter of its largest vector unused (23 MiB where
+    // 17.6 MiB are used), nor copy it as it grows.
+    std::size_t expected = 0;
+    for (const auto& service : snapshot_.services) {
+      expected += std::max<std::size_t>(1, service.addresses.size()) *
+                  std::max<std::size_t>(1, plan_.peers.size());
+    }
+    plan_.decisions.reserve(expected);
     for (const auto& service : snapshot_.services) plan_service(service);
     finish_routes();
+    if (plan_.decisions.capacity() - plan_.decisions.size() > plan_.decisions.size() / 8) {
+      plan_.decisions.shrink_to_fit();  // fewer than expected (decisions for every peer at once)
+    }
     std::sort(plan_.decisions.begin(), plan_.decisions.end(),
               [](const Decision& a, const Decision& b) {
                 return std::tie(a.service, a.address, a.peer, a.prefix, a.reason, a.detail) <
