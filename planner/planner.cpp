@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 #include <tuple>
+#include <unordered_map>
 
 #include "common/assert.hpp"
 #include "planner/rules.hpp"
@@ -405,8 +406,9 @@ class Planner {
             values += value == 0 ? std::string("unset") : std::to_string(value);
           }
           for (const auto d : builder.decisions) {
-            plan_.decisions[d].detail += "; advertisements disagree on LOCAL_PREF (" + values +
-                                         "), " + std::to_string(highest) + " is used";
+            auto& detail = plan_.decisions[d].detail;
+            detail = intern(detail.str() + "; advertisements disagree on LOCAL_PREF (" + values +
+                            "), " + std::to_string(highest) + " is used");
           }
         }
         attributes.normalize();
@@ -422,14 +424,26 @@ class Planner {
                                        .prefix = prefix,
                                        .peer = std::move(peer),
                                        .reason = reason,
-                                       .detail = std::move(detail)});
+                                       .detail = intern(std::move(detail))});
+  }
+
+  // One shared copy per distinct text in this plan.
+  SharedText intern(std::string text) {
+    if (text.empty()) return {};
+    auto it = texts_.find(text);
+    if (it == texts_.end()) {
+      SharedText shared(text);
+      it = texts_.emplace(std::move(text), std::move(shared)).first;
+    }
+    return it->second;
   }
 
   const Snapshot& snapshot_;
   const config::Config& config_;
   std::string node_name_;
   const NodeInfo* node_ = nullptr;
-  const Labels no_labels_;  // an unknown node's
+  const Labels no_labels_;                             // an unknown node's
+  std::unordered_map<std::string, SharedText> texts_;  // intern()
   Plan plan_;
   std::vector<std::map<Prefix, RouteBuilder>> builders_;  // per entry of plan_.peers
 };

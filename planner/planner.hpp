@@ -48,6 +48,7 @@
 #include "common/ip_address.hpp"
 #include "common/label_selector.hpp"
 #include "common/prefix.hpp"
+#include "common/shared_text.hpp"
 #include "config/model.hpp"
 #include "planner/snapshot.hpp"
 
@@ -104,7 +105,9 @@ struct Decision {
   std::optional<Prefix> prefix;      // the prefix announced (kAnnounced)
   std::string peer;                  // peer name; "": every peer
   Reason reason = Reason::kAnnounced;
-  std::string detail;  // for people: which advertisements matched, what is missing
+  // For people: which advertisements matched, what is missing. Shared: most decisions of a
+  // plan say one of a handful of texts.
+  SharedText detail;
   friend bool operator==(const Decision&, const Decision&) = default;
 };
 

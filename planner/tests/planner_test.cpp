@@ -231,6 +231,14 @@ void check(const Case& c, SnapshotKind kind, std::set<Reason>* seen = nullptr) {
   if (seen) {
     for (const auto& d : p.decisions) seen->insert(d.reason);
   }
+  // Equal details within a plan are one shared copy.
+  for (std::size_t i = 0; i < p.decisions.size(); ++i) {
+    for (std::size_t j = 0; j < i; ++j) {
+      if (p.decisions[i].detail == p.decisions[j].detail) {
+        EXPECT_TRUE(p.decisions[i].detail.same(p.decisions[j].detail)) << render(p.decisions[i]);
+      }
+    }
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
