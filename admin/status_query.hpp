@@ -47,8 +47,6 @@ struct StatusQuery {
   bool peer_matches(std::string_view name, std::string_view address) const;
   bool address_matches(const IpAddress& address) const;
   bool prefix_matches(const Prefix& prefix) const;
-  // Whether any filter is set.
-  bool filtered() const { return !service.empty() || !peer.empty() || prefix.has_value(); }
 };
 
 // The query of what /metrics reads: every service with a check and every layer-2 VIP.

@@ -1,7 +1,5 @@
 #include "daemon/status_views.hpp"
 
-#include <algorithm>
-
 namespace vipd::daemon {
 
 admin::PeerView peer_view(const bgp::PeerStatus& s, const PeerIdentity* identity,
@@ -41,21 +39,18 @@ void fill_announcements(admin::DaemonStatus& status,
                         const std::vector<planner::Decision>& decisions,
                         const std::map<std::string, PeerIdentity>& peers,
                         const admin::StatusQuery& query) {
-  // The peer names the query stands for: the name given, or the name of the address given.
-  std::vector<std::string_view> names;
-  if (!query.peer.empty()) {
-    names.push_back(query.peer);
-    if (const auto it = peers.find(query.peer); it != peers.end()) names.push_back(it->second.name);
-  }
+  // Decisions name their peer; a query may give its address.
+  std::map<std::string_view, std::string_view> address_of;
+  for (const auto& [address, identity] : peers) address_of.emplace(identity.name, address);
   std::map<planner::Reason, std::uint64_t> reasons;
   admin::ListPage page(query);
   for (const auto& d : decisions) {
     page.entry();
     ++reasons[d.reason];
     if (!query.announcements) continue;
-    if (!names.empty() && !d.peer.empty() &&
-        std::find(names.begin(), names.end(), d.peer) == names.end()) {
-      continue;
+    if (!query.peer.empty()) {
+      const auto it = address_of.find(d.peer);
+      if (!query.peer_matches(d.peer, it == address_of.end() ? "" : it->second)) continue;
     }
     if (!query.service_matches(d.service)) continue;
     if (query.prefix && !(d.prefix    ? query.prefix_matches(*d.prefix)

@@ -20,7 +20,6 @@ TEST(StatusQuery, NoQueryIsTheFirstPageOfEverything) {
   const auto q = parse_status_query("").value();
   EXPECT_EQ(q.offset, 0u);
   EXPECT_EQ(q.limit, kDefaultStatusLimit);
-  EXPECT_FALSE(q.filtered());
   EXPECT_TRUE(q.service_matches("default/web"));
   EXPECT_TRUE(q.peer_matches("tor1", "192.0.2.1"));
   EXPECT_TRUE(q.address_matches(ip("2001:db8::1")));
@@ -39,7 +38,6 @@ TEST(StatusQuery, ReadsEveryParameterPercentDecoded) {
   EXPECT_EQ(q.prefix, prefix("198.18.0.0/24"));
   EXPECT_EQ(q.offset, 200u);
   EXPECT_EQ(q.limit, 50u);
-  EXPECT_TRUE(q.filtered());
   // Written back the same way, and read again to the same query.
   const auto text = format_status_query(q);
   EXPECT_EQ(text, "service=default%2Fweb&peer=tor%201&prefix=198.18.0.0%2F24&offset=200&limit=50");
@@ -107,7 +105,6 @@ TEST(StatusQuery, MetricsAskForEveryCheckedServiceAndNoAnnouncement) {
   const auto q = metrics_query();
   EXPECT_FALSE(q.announcements);
   EXPECT_TRUE(q.only_checked_services);
-  EXPECT_FALSE(q.filtered());
   ListPage page(q);
   for (int i = 0; i < 100'000; ++i) {
     page.entry();
