@@ -128,7 +128,7 @@ class Standalone {
   bool allocate(const Holdings& held);
   // start()'s second half, on the loop: addresses, health checks, the first plan, signals.
   // A failure stops the loop with exit_code() 1.
-  void finish_start(const Holdings& held);
+  void finish_start(Holdings held);
   void save_state();
   void set_health_checks();
   void schedule_plan();
@@ -250,11 +250,11 @@ int Standalone::start() {
   vips_.open();  // the host's addresses come over rtnetlink (the router id, next hops)
   speaker_.hold_tables();
   log_notes(reconciler_.apply(planner::plan(snapshot(false), node_), host_context()));
-  asio::post(io_, [this, held = std::move(held)] { finish_start(held); });
+  asio::post(io_, [this, held = std::move(held)]() mutable { finish_start(std::move(held)); });
   return 0;
 }
 
-void Standalone::finish_start(const Holdings& held) {
+void Standalone::finish_start(Holdings held) {
   if (!allocate(held)) {
     spdlog::error("not starting");
     exit_code_ = 1;
@@ -262,6 +262,7 @@ void Standalone::finish_start(const Holdings& held) {
     io_.stop();
     return;
   }
+  Holdings().swap(held);  // the state file's copy is in the allocator now: not kept for the plan
   set_health_checks();
   set_members();
   // Without layer 2, VIPs an earlier run left (with another file) go now.
