@@ -1,5 +1,8 @@
 #include "admin/status_query.hpp"
 
+#include <algorithm>
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
 #include <charconv>
 #include <set>
 
@@ -37,24 +40,6 @@ Result<std::string> decode(std::string_view text) {
   return out;
 }
 
-std::string encode(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (const char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                       c == '-' || c == '.' || c == '_' || c == '~' || c == ':';
-    if (plain) {
-      out += c;
-    } else {
-      out += '%';
-      out += kHex[u >> 4];
-      out += kHex[u & 15];
-    }
-  }
-  return out;
-}
-
 Result<std::size_t> count(std::string_view name, std::string_view text) {
   std::size_t value = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
@@ -80,6 +65,11 @@ bool StatusQuery::peer_matches(std::string_view name, std::string_view address) 
 
 bool StatusQuery::address_matches(const IpAddress& address) const {
   return !prefix || prefix->contains(address);
+}
+
+bool StatusQuery::any_address_matches(const std::vector<IpAddress>& addresses) const {
+  return !prefix || std::any_of(addresses.begin(), addresses.end(),
+                                [&](const IpAddress& a) { return prefix->contains(a); });
 }
 
 bool StatusQuery::prefix_matches(const Prefix& p) const { return !prefix || prefix->overlaps(p); }
@@ -147,7 +137,7 @@ std::string format_status_query(const StatusQuery& q) {
     out += out.empty() ? "" : "&";
     out += name;
     out += '=';
-    out += encode(value);
+    out += boost::urls::encode(value, boost::urls::unreserved_chars);
   };
   if (!q.service.empty()) add("service", q.service);
   if (!q.peer.empty()) add("peer", q.peer);

@@ -18,6 +18,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/ip_address.hpp"
 #include "common/prefix.hpp"
@@ -46,6 +47,8 @@ struct StatusQuery {
   // `name` "" and `address` "" stand for every peer.
   bool peer_matches(std::string_view name, std::string_view address) const;
   bool address_matches(const IpAddress& address) const;
+  // Whether one of a service's addresses matches (none: only without a prefix).
+  bool any_address_matches(const std::vector<IpAddress>& addresses) const;
   bool prefix_matches(const Prefix& prefix) const;
 };
 

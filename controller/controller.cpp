@@ -389,12 +389,7 @@ void Controller::fill(admin::DaemonStatus& status, const admin::StatusQuery& que
         page.entry();
         std::string text = key_text(key);
         if (!query.service_matches(text)) return;
-        if (query.prefix &&
-            std::none_of(assignment.addresses.begin(), assignment.addresses.end(),
-                         [&](const IpAddress& a) { return query.address_matches(a); })) {
-          return;
-        }
-        if (!page.admit()) return;
+        if (!query.any_address_matches(assignment.addresses) || !page.admit()) return;
         admin::ServiceView v;
         v.key = std::move(text);
         v.addresses = assignment.addresses;

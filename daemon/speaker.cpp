@@ -362,12 +362,7 @@ admin::DaemonStatus NodeSpeaker::report(const admin::StatusQuery& query) const {
     if (!speaker::serves(service, options_.lb_class) || query.only_checked_services) continue;
     page.entry();
     if (!query.service_matches(key)) continue;
-    if (query.prefix &&
-        std::none_of(service.ingress_ips.begin(), service.ingress_ips.end(),
-                     [&](const IpAddress& a) { return query.address_matches(a); })) {
-      continue;
-    }
-    if (!page.admit()) continue;
+    if (!query.any_address_matches(service.ingress_ips) || !page.admit()) continue;
     admin::ServiceView v;
     v.key = key;
     v.addresses = service.ingress_ips;

@@ -535,13 +535,10 @@ admin::DaemonStatus Standalone::report(const admin::StatusQuery& query) const {
       page.entry();
       if (!query.service_matches(key)) continue;
       const auto* assigned = allocator.assignment({s.namespace_, s.name});
-      if (query.prefix &&
-          !(assigned &&
-            std::any_of(assigned->addresses.begin(), assigned->addresses.end(),
-                        [&](const IpAddress& a) { return query.address_matches(a); }))) {
+      static const std::vector<IpAddress> kNone;
+      if (!query.any_address_matches(assigned ? assigned->addresses : kNone) || !page.admit()) {
         continue;
       }
-      if (!page.admit()) continue;
       admin::ServiceView v;
       v.key = key;
       if (assigned) {

@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/json/parse.hpp>
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
 
 #include "common/logging.hpp"
 #include "k8s/informer.hpp"
@@ -12,20 +14,7 @@ namespace {
 
 // Query values are percent-encoded except RFC 3986's unreserved characters.
 std::string encode(std::string_view value) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (const char c : value) {
-    const auto u = static_cast<unsigned char>(c);
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-        c == '.' || c == '_' || c == '~') {
-      out += c;
-    } else {
-      out += '%';
-      out += kHex[u >> 4];
-      out += kHex[u & 15];
-    }
-  }
-  return out;
+  return boost::urls::encode(value, boost::urls::unreserved_chars);
 }
 
 std::string string_at(const boost::json::object& o, std::string_view a, std::string_view b) {

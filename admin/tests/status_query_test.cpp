@@ -23,6 +23,7 @@ TEST(StatusQuery, NoQueryIsTheFirstPageOfEverything) {
   EXPECT_TRUE(q.service_matches("default/web"));
   EXPECT_TRUE(q.peer_matches("tor1", "192.0.2.1"));
   EXPECT_TRUE(q.address_matches(ip("2001:db8::1")));
+  EXPECT_TRUE(q.any_address_matches({}));
   EXPECT_TRUE(q.announcements);
   EXPECT_FALSE(q.only_checked_services);
   EXPECT_EQ(format_status_query(q), "");
@@ -96,6 +97,9 @@ TEST(StatusQuery, MatchingRules) {
   EXPECT_TRUE(q.address_matches(ip("198.18.0.255")));
   EXPECT_FALSE(q.address_matches(ip("198.18.1.0")));
   EXPECT_FALSE(q.address_matches(ip("2001:db8::1")));
+  EXPECT_TRUE(q.any_address_matches({ip("2001:db8::1"), ip("198.18.0.9")}));
+  EXPECT_FALSE(q.any_address_matches({ip("2001:db8::1")}));
+  EXPECT_FALSE(q.any_address_matches({}));                 // nothing assigned: not in any prefix
   EXPECT_TRUE(q.prefix_matches(prefix("198.18.0.7/32")));  // inside
   EXPECT_TRUE(q.prefix_matches(prefix("198.18.0.0/16")));  // around: it announces the address
   EXPECT_FALSE(q.prefix_matches(prefix("198.19.0.0/24")));
