@@ -107,8 +107,7 @@ std::vector<Note> RouteReconciler::apply(planner::Plan plan, const HostContext& 
     // A re-added peer starts with no routes in the speaker: give it its set again.
     // Interned attributes compare by pointer: equal sets share every attribute set. The
     // speaker's own copy is the one compared with: the reconciler keeps none.
-    auto routes = to_route_set(p.routes, speaker_.interner());
-    p.routes.clear();
+    auto routes = to_route_set(std::move(p.routes), speaker_.interner());
     const bgp::RouteSet* held = speaker_.peer_routes(address);
     if (changed || held == nullptr || *held != routes) {
       speaker_.set_peer_routes(address, std::move(routes));

@@ -323,6 +323,7 @@ planner::Snapshot Standalone::snapshot(bool with_services) const {
     snapshot.nodes.push_back({node_, {{"kubernetes.io/hostname", node_}}});
   }
   if (!config_.standalone || !with_services) return snapshot;
+  snapshot.services.reserve(config_.standalone->services.size());
   for (const auto& s : config_.standalone->services) {
     planner::ServiceInfo info;
     info.namespace_ = s.namespace_;
@@ -359,10 +360,15 @@ HostContext Standalone::host_context() {
 
 void Standalone::plan_and_apply() {
   const auto host = host_context();  // once per plan
-  const auto snap = snapshot();
-  log_notes(reconciler_.apply(planner::plan(snap, node_), host));
+  planner::Plan plan;
+  {
+    // The snapshot (a copy of every service) goes before the routes are handed over.
+    const auto snap = snapshot();
+    plan = planner::plan(snap, node_);
+    apply_layer2(snap);
+  }
+  log_notes(reconciler_.apply(std::move(plan), host));
   speaker_.release_tables();  // the first plan: the sessions that came up get their tables
-  apply_layer2(snap);
   trimmer_.after_plan();
   if (!ready_) spdlog::info("first plan applied: ready");
   ready_ = true;

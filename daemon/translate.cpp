@@ -197,10 +197,13 @@ Result<std::optional<BfdPeerSettings>> to_bfd_settings(const config::Peer& peer,
   return std::optional<BfdPeerSettings>{std::move(s)};
 }
 
-bgp::RouteSet to_route_set(const std::map<Prefix, bgp::RouteAttributes>& routes,
+bgp::RouteSet to_route_set(std::map<Prefix, bgp::RouteAttributes>&& routes,
                            bgp::AttributeInterner& interner) {
   bgp::RouteSet out;
-  for (const auto& [prefix, attributes] : routes) out.emplace(prefix, interner.intern(attributes));
+  while (!routes.empty()) {
+    auto node = routes.extract(routes.begin());
+    out.emplace_hint(out.end(), node.key(), interner.intern(std::move(node.mapped())));
+  }
   return out;
 }
 
