@@ -71,10 +71,28 @@ std::vector<std::pair<ServiceKey, Assignment>> Allocator::assignments() const {
   return out;
 }
 
+Allocator::Allocator(const Allocator& other)
+    : table_(other.table_),
+      used_(other.used_),
+      services_(other.services_),
+      shareable_(other.shareable_) {
+  uses_.reserve(other.uses_.size());
+  for (const auto& [address, use] : other.uses_) {
+    auto& holders = uses_[address].holders;
+    for (const ServiceKey* holder : use.holders) holders.push_back(&services_.find(*holder)->first);
+  }
+}
+
+Allocator& Allocator::operator=(const Allocator& other) {
+  if (this != &other) *this = Allocator(other);
+  return *this;
+}
+
 std::vector<ServiceKey> Allocator::holders(const IpAddress& address) const {
   const auto it = uses_.find(address);
   if (it == uses_.end()) return {};
-  auto out = it->second.holders;
+  std::vector<ServiceKey> out;
+  for (const ServiceKey* holder : it->second.holders) out.push_back(*holder);
   std::sort(out.begin(), out.end());
   return out;
 }
@@ -96,7 +114,7 @@ Result<PoolCounts> Allocator::counts(std::string_view pool) const {
 
 const Allocator::Terms& Allocator::terms_of(const AddressUse& use) const {
   VIPD_ASSERT(!use.holders.empty(), "an address in use without holders");
-  return services_.at(use.holders.front()).terms();
+  return services_.at(*use.holders.front()).terms();
 }
 
 const Allocator::Terms& Allocator::Holding::terms() const {
@@ -118,8 +136,8 @@ std::size_t Allocator::block_of(const IpAddress& address) const {
 bool Allocator::may_share(const AddressUse& use, const Terms& terms,
                           const std::vector<Port>& ports) const {
   if (terms.sharing_key.empty() || !(terms_of(use) == terms)) return false;
-  return std::none_of(use.holders.begin(), use.holders.end(), [&](const ServiceKey& holder) {
-    return ports_overlap(services_.at(holder).ports(), ports);
+  return std::none_of(use.holders.begin(), use.holders.end(), [&](const ServiceKey* holder) {
+    return ports_overlap(services_.at(*holder).ports(), ports);
   });
 }
 
@@ -129,7 +147,7 @@ Result<void> Allocator::check_sharing(const IpAddress& address, const ServiceKey
   if (it == uses_.end()) return success();
   const AddressUse& use = it->second;
   const Terms& held = terms_of(use);
-  const std::string holder = use.holders.front().to_string();
+  const std::string holder = use.holders.front()->to_string();
   const std::string me = service.to_string();
   if (held.sharing_key.empty()) {
     return failure(Errc::kConflict,
@@ -161,11 +179,12 @@ Result<void> Allocator::check_sharing(const IpAddress& address, const ServiceKey
                                "need the same selector",
                                address, holder, me));
   }
-  for (const auto& other : use.holders) {
+  for (const ServiceKey* other : use.holders) {
     const Port* common = nullptr;
-    if (ports_overlap(services_.at(other).ports(), ports, &common)) {
-      return failure(Errc::kConflict, fmt::format("port {} on {} is already used by {}",
-                                                  common->to_string(), address, other.to_string()));
+    if (ports_overlap(services_.at(*other).ports(), ports, &common)) {
+      return failure(Errc::kConflict,
+                     fmt::format("port {} on {} is already used by {}", common->to_string(),
+                                 address, other->to_string()));
     }
   }
   return success();
@@ -383,32 +402,35 @@ Allocator::Holding Allocator::make_holding(const ServiceRequest& request,
 }
 
 void Allocator::put(const ServiceKey& service, Holding holding) {
-  for (const IpAddress& address : holding.assignment.addresses) {
+  const auto [entry, recorded] = services_.emplace(service, std::move(holding));
+  VIPD_ASSERT(recorded, "a Service recorded twice");
+  const ServiceKey* key = &entry->first;
+  const Holding& held = entry->second;
+  for (const IpAddress& address : held.assignment.addresses) {
     auto [it, inserted] = uses_.try_emplace(address);
     if (inserted) {
       const std::size_t block = block_of(address);
       used_[block].insert(table_.blocks()[block].ordinal(address));
-      const auto& key = holding.terms().sharing_key;
-      if (!key.empty()) shareable_[key].insert(address);
+      const auto& sharing_key = held.terms().sharing_key;
+      if (!sharing_key.empty()) shareable_[sharing_key].insert(address);
     } else {
-      VIPD_ASSERT(terms_of(it->second) == holding.terms(), "an address held under different terms");
-      VIPD_ASSERT(!holding.terms().sharing_key.empty(), "an unshared address held twice");
+      VIPD_ASSERT(terms_of(it->second) == held.terms(), "an address held under different terms");
+      VIPD_ASSERT(!held.terms().sharing_key.empty(), "an unshared address held twice");
     }
-    it->second.holders.push_back(service);
+    it->second.holders.push_back(key);
   }
-  const bool inserted = services_.emplace(service, std::move(holding)).second;
-  VIPD_ASSERT(inserted, "a Service recorded twice");
 }
 
 std::optional<Allocator::Holding> Allocator::take(const ServiceKey& service) {
   auto node = services_.extract(service);
   if (node.empty()) return std::nullopt;
+  const ServiceKey* key = &node.key();  // where the address records point, until node goes
   Holding holding = std::move(node.mapped());
   for (const IpAddress& address : holding.assignment.addresses) {
     const auto it = uses_.find(address);
     VIPD_ASSERT(it != uses_.end(), "a held address without a use record");
     auto& holders = it->second.holders;
-    const auto me = std::find(holders.begin(), holders.end(), service);
+    const auto me = std::find(holders.begin(), holders.end(), key);
     VIPD_ASSERT(me != holders.end(), "a holder missing from its address");
     holders.erase(me);
     if (!holders.empty()) continue;

@@ -58,6 +58,8 @@
 #include <utility>
 #include <vector>
 
+#include <boost/container/small_vector.hpp>
+
 #include "allocator/interval_set.hpp"
 #include "allocator/pool_table.hpp"
 #include "allocator/types.hpp"
@@ -69,6 +71,12 @@ namespace vipd::allocator {
 class Allocator {
  public:
   Allocator() = default;  // no pools
+  // The address records point at the keys of the Service map: a move keeps them (the map's
+  // nodes move whole), a copy re-makes them (copy_from()).
+  Allocator(Allocator&&) noexcept = default;
+  Allocator& operator=(Allocator&&) noexcept = default;
+  Allocator(const Allocator& other);
+  Allocator& operator=(const Allocator& other);
 
   // Replaces the pools. Invalid pools (nameless, duplicate names, overlapping blocks) are
   // refused and the old ones stay in force.
@@ -123,7 +131,10 @@ class Allocator {
     const std::vector<Port>& ports() const;
   };
   struct AddressUse {
-    std::vector<ServiceKey> holders;  // never empty; all under the same terms
+    // Never empty; all under the same terms. The keys of services_ (a map's keys stay where
+    // they are), one of them held in place: most addresses have one holder, and 100,000 of
+    // them kept a copy of their holder's key each (8 MiB).
+    boost::container::small_vector<const ServiceKey*, 1> holders;
   };
   struct Candidates {
     std::optional<IpAddress> v4;

@@ -109,6 +109,44 @@ TEST(AllocatorSharing, KeyAndPortChanges) {
       });
 }
 
+// A copy (and a copy assigned over another allocator) holds its own records: the original can
+// go, and the copy still knows every holder, in the order they came.
+TEST(AllocatorSharing, CopiesKeepHoldersInOrder) {
+  Allocator copy;
+  Allocator assigned = with_pools({pool("q", {"192.0.2.0/24"})});
+  {
+    Allocator original = with_pools({pool("p", {"198.51.100.0/24"})});
+    run(original,
+        {
+            assign("s4", Svc("s4").ips({"198.51.100.3"}).share("k").on({"TCP/80"}),
+                   {"198.51.100.3"}),
+            assign("s3 shares", Svc("s3").ips({"198.51.100.3"}).share("k").on({"TCP/443"}),
+                   {"198.51.100.3"}),
+            assign("s5 alone", Svc("s5"), {"198.51.100.0"}),
+        });
+    copy = Allocator(original);
+    assigned = original;
+    run(original, {release("the original lets s4 go", "s4")});
+  }
+  for (Allocator* a : {&copy, &assigned}) {
+    EXPECT_EQ(a->holders(ip("198.51.100.3")), (std::vector{key("s3"), key("s4")}));
+    run(*a,
+        {
+            refuse("s4 came first", Svc("s6").ips({"198.51.100.3"}).share("j").on({"TCP/22"}),
+                   "198.51.100.3 is shared under the sharing key 'k' (by default/s4), not 'j'"),
+            refuse("the copy knows s3's port",
+                   Svc("s6").ips({"198.51.100.3"}).share("k").on({"TCP/443"}),
+                   "port TCP/443 on 198.51.100.3 is already used by default/s3"),
+            release("s4 leaves the copy", "s4"),
+            refuse("now s3 is the holder",
+                   Svc("s6").ips({"198.51.100.3"}).share("j").on({"TCP/22"}), "(by default/s3)"),
+            release("s3 leaves", "s3"),
+            assign("the address is free", Svc("s6").ips({"198.51.100.3"}), {"198.51.100.3"}),
+        });
+    EXPECT_EQ(a->holders(ip("198.51.100.0")), (std::vector{key("s5")}));
+  }
+}
+
 // Automatic allocation packs Services with one sharing key onto the lowest usable address.
 TEST(AllocatorSharing, AutomaticAllocationPacksByKey) {
   Allocator allocator = with_pools({pool("p", {"203.0.113.1-203.0.113.9"})});
