@@ -5,6 +5,16 @@
 #include <limits>
 
 namespace vipd::config {
+
+const StandaloneServiceDetails& StandaloneService::details() const {
+  static const StandaloneServiceDetails kNone;
+  return more ? *more : kNone;
+}
+
+StandaloneServiceDetails& StandaloneService::edit() {
+  if (!more) more = StandaloneServiceDetails{};
+  return *more;
+}
 namespace {
 
 bool all_digits(std::string_view s) {

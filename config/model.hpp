@@ -183,22 +183,38 @@ enum class TrafficPolicy : std::uint8_t { kCluster, kLocal };
 enum class IpFamilyPolicy : std::uint8_t { kSingleStack, kPreferDualStack, kRequireDualStack };
 std::string_view to_string(IpFamilyPolicy policy);  // "SingleStack", ...
 
-struct StandaloneService {
-  std::string name;
-  std::string namespace_ = "default";
+// What a standalone service may say besides its name, namespace and traffic policy. Most
+// services in a large file say nothing more, so this is kept on the heap only when something
+// was written: 80 octets a service instead of 272 (27 MiB for 100,000 services).
+struct StandaloneServiceDetails {
   std::vector<IpAddress> addresses;  // requested; at most one per family
   std::string pool;                  // allocate from this pool
   std::vector<ServicePort> ports;
   std::string sharing_key;
-  TrafficPolicy traffic_policy = TrafficPolicy::kCluster;
-  BoxedOptional<HealthCheck> health_check;  // on the heap: most services have none
+  BoxedOptional<HealthCheck> health_check;
   // As written (Kubernetes' ipFamilyPolicy and ipFamilies, the first family the primary); unset
   // and empty when the file leaves them out, and always so with `addresses`. The daemon picks
   // the defaults (PreferDualStack over the families the candidate pools offer).
   std::optional<IpFamilyPolicy> ip_family_policy;
   std::vector<Family> ip_families;
   Labels labels;  // matched by pools' and BGP advertisements' service selectors
-  friend bool operator==(const StandaloneService&, const StandaloneService&) = default;
+  friend bool operator==(const StandaloneServiceDetails&,
+                         const StandaloneServiceDetails&) = default;
+};
+
+struct StandaloneService {
+  std::string name;
+  std::string namespace_ = "default";
+  TrafficPolicy traffic_policy = TrafficPolicy::kCluster;
+  // Read through details(), written through edit(); empty details and none compare equal.
+  BoxedOptional<StandaloneServiceDetails> more;
+
+  const StandaloneServiceDetails& details() const;  // the defaults when none were written
+  StandaloneServiceDetails& edit();                 // makes them when needed
+  friend bool operator==(const StandaloneService& a, const StandaloneService& b) {
+    return a.name == b.name && a.namespace_ == b.namespace_ &&
+           a.traffic_policy == b.traffic_policy && a.details() == b.details();
+  }
 };
 
 // A member of the standalone cluster, for node selectors (and, later, layer-2 election).

@@ -71,26 +71,29 @@ void read_families(Reader& r, const MapReader& m, const std::string& mk, Standal
   record_if_written(r, key(mk, "ip_families"), m, "ip-families");
   const auto policy = m.get("ip-family-policy");
   const auto families = m.get("ip-families");
-  if (policy) s.ip_family_policy = read_choice(r, *policy, kFamilyPolicies, "ip-family-policy");
+  if (policy)
+    s.edit().ip_family_policy = read_choice(r, *policy, kFamilyPolicies, "ip-family-policy");
   if (families) {
     read_list(r, *families, [&](const Field& item, std::size_t) {
       const auto family = read_choice(r, item, kFamilies, "IP family");
       if (!family) return;
-      if (std::find(s.ip_families.begin(), s.ip_families.end(), *family) != s.ip_families.end()) {
+      if (std::find(s.details().ip_families.begin(), s.details().ip_families.end(), *family) !=
+          s.details().ip_families.end()) {
         r.error(item.node, item.path,
                 "IP family " + std::string(to_string(*family)) + " listed twice: list " +
                     "each family once, the primary first");
         return;
       }
-      s.ip_families.push_back(*family);
+      s.edit().ip_families.push_back(*family);
     });
   }
-  if (s.ip_family_policy == IpFamilyPolicy::kSingleStack && s.ip_families.size() > 1) {
+  if (s.details().ip_family_policy == IpFamilyPolicy::kSingleStack &&
+      s.details().ip_families.size() > 1) {
     r.error(families->node, families->path,
             "SingleStack takes one IP family: list one, or use PreferDualStack or "
             "RequireDualStack");
   }
-  if (!s.addresses.empty()) {
+  if (!s.details().addresses.empty()) {
     for (const auto& f : {policy, families}) {
       if (!f) continue;
       r.error(f->node, f->path,
@@ -117,10 +120,10 @@ void read_service(Reader& r, const Field& f, Config& config) {
     r.error(f.node, f.path, "missing required field \"name\"");
   }
   if (auto v = m.get("namespace")) s.namespace_ = read_string(r, *v).value_or("default");
-  if (auto v = m.get("labels")) s.labels = read_labels(r, *v).value_or(Labels{});
-  if (auto v = m.get("addresses")) s.addresses = read_addresses(r, *v, key(mk, "addresses"));
+  if (auto v = m.get("labels")) s.edit().labels = read_labels(r, *v).value_or(Labels{});
+  if (auto v = m.get("addresses")) s.edit().addresses = read_addresses(r, *v, key(mk, "addresses"));
   record_if_written(r, key(mk, "pool"), m, "pool");
-  if (auto v = m.get("pool")) s.pool = read_string(r, *v).value_or("");
+  if (auto v = m.get("pool")) s.edit().pool = read_string(r, *v).value_or("");
   read_families(r, m, mk, s);
   if (auto v = m.get("ports")) {
     read_list(r, *v, [&](const Field& item, std::size_t) {
@@ -141,17 +144,17 @@ void read_service(Reader& r, const Field& f, Config& config) {
                       (hint.empty() ? "" : "; " + hint));
         }
       }
-      r.record(key(key(mk, "ports"), s.ports.size()), item.node, item.path);
-      s.ports.push_back(port);
+      r.record(key(key(mk, "ports"), s.details().ports.size()), item.node, item.path);
+      s.edit().ports.push_back(port);
     });
   }
-  if (auto v = m.get("sharing-key")) s.sharing_key = read_string(r, *v).value_or("");
+  if (auto v = m.get("sharing-key")) s.edit().sharing_key = read_string(r, *v).value_or("");
   record_if_written(r, key(mk, "traffic_policy"), m, "traffic-policy");
   if (auto v = m.get("traffic-policy")) {
     s.traffic_policy =
         read_choice(r, *v, kTrafficPolicies, "traffic-policy").value_or(TrafficPolicy::kCluster);
   }
-  if (auto v = m.get("health-check")) s.health_check = read_health_check(r, *v);
+  if (auto v = m.get("health-check")) s.edit().health_check = read_health_check(r, *v);
   services.push_back(std::move(s));
 }
 

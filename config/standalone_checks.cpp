@@ -27,8 +27,8 @@ class StandaloneChecks : Checks {
   }
 
   static bool ports_overlap(const StandaloneService& a, const StandaloneService& b) {
-    for (const auto& pa : a.ports) {
-      for (const auto& pb : b.ports) {
+    for (const auto& pa : a.details().ports) {
+      for (const auto& pb : b.details().ports) {
         if (pa == pb) return true;
       }
     }
@@ -49,17 +49,17 @@ class StandaloneChecks : Checks {
                                    at(key("services", it->second)).path + ")");
       }
       const Pool* named = nullptr;
-      if (!s.pool.empty()) {
-        named = config_.find_pool(s.pool);
+      if (!s.details().pool.empty()) {
+        named = config_.find_pool(s.details().pool);
         if (!named) {
-          auto hint = did_you_mean(s.pool, names);
-          error(key(sk, "pool"),
-                "pool " + q(s.pool) + " does not exist" + (hint.empty() ? "" : "; " + hint));
+          auto hint = did_you_mean(s.details().pool, names);
+          error(key(sk, "pool"), "pool " + q(s.details().pool) + " does not exist" +
+                                     (hint.empty() ? "" : "; " + hint));
         }
       }
       bool families[2] = {false, false};
-      for (std::size_t j = 0; j < s.addresses.size(); ++j) {
-        const auto& ip = s.addresses[j];
+      for (std::size_t j = 0; j < s.details().addresses.size(); ++j) {
+        const auto& ip = s.details().addresses[j];
         const auto ak = key(key(sk, "addresses"), j);
         auto& family_seen = families[ip.is_v4() ? 0 : 1];
         if (family_seen) {
@@ -86,36 +86,38 @@ class StandaloneChecks : Checks {
       each_duplicate(
           [&] {
             std::vector<std::string> ports;
-            for (const auto& p : s.ports)
+            for (const auto& p : s.details().ports)
               ports.push_back(p.protocol + "/" + std::to_string(p.port));
             return ports;
           }(),
           [&](std::size_t j, std::size_t) {
-            error(key(key(sk, "ports"), j),
-                  "duplicate port " + std::to_string(s.ports[j].port) + "/" + s.ports[j].protocol);
+            error(key(key(sk, "ports"), j), "duplicate port " +
+                                                std::to_string(s.details().ports[j].port) + "/" +
+                                                s.details().ports[j].protocol);
           });
-      if (s.traffic_policy == TrafficPolicy::kLocal && !s.health_check) {
+      if (s.traffic_policy == TrafficPolicy::kLocal && !s.details().health_check) {
         error(key(sk, "traffic_policy"),
               "traffic-policy Local needs a health-check (it announces only while the check "
               "passes)");
       }
       // Sharing an address follows MetalLB: same sharing key, same traffic policy, no common
       // (port, protocol). Earlier services are found by address, not by trying each one.
-      for (std::size_t k = 0; k < s.addresses.size(); ++k) {
-        auto& requested = by_address[s.addresses[k]];
+      for (std::size_t k = 0; k < s.details().addresses.size(); ++k) {
+        auto& requested = by_address[s.details().addresses[k]];
         for (const auto j : requested) {
           if (j == i) continue;  // the address is listed twice (reported above)
           const auto& o = services[j];
           const auto ak = key(key(sk, "addresses"), k);
           const auto other = q(o.namespace_ + "/" + o.name);
-          if (s.sharing_key.empty() || s.sharing_key != o.sharing_key) {
-            error(ak, s.addresses[k].to_string() + " is also requested by service " + other +
-                          " without the same sharing-key");
+          if (s.details().sharing_key.empty() ||
+              s.details().sharing_key != o.details().sharing_key) {
+            error(ak, s.details().addresses[k].to_string() + " is also requested by service " +
+                          other + " without the same sharing-key");
           } else if (s.traffic_policy != o.traffic_policy) {
-            error(ak, s.addresses[k].to_string() + " is shared with service " + other +
+            error(ak, s.details().addresses[k].to_string() + " is shared with service " + other +
                           " which has a different traffic-policy");
           } else if (ports_overlap(s, o)) {
-            error(ak, s.addresses[k].to_string() + " is shared with service " + other +
+            error(ak, s.details().addresses[k].to_string() + " is shared with service " + other +
                           " which uses the same port and protocol");
           }
         }

@@ -88,10 +88,11 @@ std::string addresses_text(const std::vector<IpAddress>& addresses) {
 // "ip-family-policy RequireDualStack [IPv6, IPv4]", or "" when neither is written.
 std::string families_text(const StandaloneService& s) {
   std::string out;
-  if (s.ip_family_policy) out = "ip-family-policy " + std::string(to_string(*s.ip_family_policy));
-  if (!s.ip_families.empty()) {
+  if (s.details().ip_family_policy)
+    out = "ip-family-policy " + std::string(to_string(*s.details().ip_family_policy));
+  if (!s.details().ip_families.empty()) {
     std::vector<std::string> names;
-    for (const auto f : s.ip_families) names.emplace_back(to_string(f));
+    for (const auto f : s.details().ip_families) names.emplace_back(to_string(f));
     out += (out.empty() ? "ip-families [" : " [") + join(names) + "]";
   }
   return out;
@@ -255,17 +256,20 @@ boost::json::object summary_json(const Config& c) {
     boost::json::array services;
     for (const auto& s : c.standalone->services) {
       boost::json::array families;
-      for (const auto f : s.ip_families) families.push_back(boost::json::string(to_string(f)));
+      for (const auto f : s.details().ip_families)
+        families.push_back(boost::json::string(to_string(f)));
       boost::json::object service{
           {"name", s.name},
           {"namespace", s.namespace_},
-          {"labels", labels_json(s.labels)},
-          {"addresses", addresses_json(s.addresses)},
-          {"pool", s.pool},
+          {"labels", labels_json(s.details().labels)},
+          {"addresses", addresses_json(s.details().addresses)},
+          {"pool", s.details().pool},
           {"ip_families", families},
           {"traffic_policy", s.traffic_policy == TrafficPolicy::kLocal ? "Local" : "Cluster"}};
-      if (s.ip_family_policy) service["ip_family_policy"] = to_string(*s.ip_family_policy);
-      if (s.health_check) service["health_check"] = health_check_json(*s.health_check);
+      if (s.details().ip_family_policy)
+        service["ip_family_policy"] = to_string(*s.details().ip_family_policy);
+      if (s.details().health_check)
+        service["health_check"] = health_check_json(*s.details().health_check);
       services.push_back(std::move(service));
     }
     boost::json::array nodes;
@@ -343,12 +347,15 @@ std::string text_report(const CheckResult& result) {
     for (const auto& s : c.standalone->services) {
       const auto families = families_text(s);
       out += "    " + s.namespace_ + "/" + s.name + ": " +
-             (s.addresses.empty() ? "allocated" : addresses_text(s.addresses)) +
-             (s.pool.empty() ? "" : " from pool " + s.pool) +
+             (s.details().addresses.empty() ? "allocated" : addresses_text(s.details().addresses)) +
+             (s.details().pool.empty() ? "" : " from pool " + s.details().pool) +
              (families.empty() ? "" : ", " + families) +
-             (s.labels.empty() ? "" : ", labels " + labels_text(s.labels)) +
+             (s.details().labels.empty() ? "" : ", labels " + labels_text(s.details().labels)) +
              (s.traffic_policy == TrafficPolicy::kLocal ? ", traffic-policy Local" : "") +
-             (s.health_check ? ", health check " + health_check_line(*s.health_check) : "") + "\n";
+             (s.details().health_check
+                  ? ", health check " + health_check_line(*s.details().health_check)
+                  : "") +
+             "\n";
     }
   }
   return out;

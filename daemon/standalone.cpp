@@ -297,7 +297,7 @@ void Standalone::set_health_checks() {
   std::map<std::string, config::HealthCheck> checks;
   if (config_.standalone) {
     for (const auto& s : config_.standalone->services) {
-      if (s.health_check) checks[s.namespace_ + "/" + s.name] = *s.health_check;
+      if (s.details().health_check) checks[s.namespace_ + "/" + s.name] = *s.details().health_check;
     }
   }
   health_.set(std::move(checks));
@@ -328,13 +328,13 @@ planner::Snapshot Standalone::snapshot(bool with_services) const {
     planner::ServiceInfo info;
     info.namespace_ = s.namespace_;
     info.name = s.name;
-    info.labels = s.labels;
+    info.labels = s.details().labels;
     info.traffic_policy = s.traffic_policy;
     if (const auto* a = allocation_.allocator().assignment({s.namespace_, s.name})) {
       info.addresses = a->addresses;
       info.pool = a->pool;
     }
-    if (s.health_check) {
+    if (s.details().health_check) {
       const auto v = health_.verdict(info.key());
       info.health = !v || *v == health::Verdict::kUnknown ? planner::Health::kPending
                     : *v == health::Verdict::kPassing     ? planner::Health::kPassing
@@ -533,11 +533,11 @@ admin::DaemonStatus Standalone::report(const admin::StatusQuery& query) const {
     for (const auto& s : config_.standalone->services) {
       key.assign(s.namespace_).append("/").append(s.name);
       const auto error = allocation_.errors().find(key);
-      const auto checked = s.health_check ? health.find(key) : health.end();
+      const auto checked = s.details().health_check ? health.find(key) : health.end();
       in.services_with_errors += error != allocation_.errors().end();
       in.services_failing_health +=
           checked != health.end() && checked->second.verdict == health::Verdict::kFailing;
-      if (query.only_checked_services && !s.health_check) continue;
+      if (query.only_checked_services && !s.details().health_check) continue;
       page.entry();
       if (!query.service_matches(key)) continue;
       const auto* assigned = allocator.assignment({s.namespace_, s.name});
@@ -552,9 +552,9 @@ admin::DaemonStatus Standalone::report(const admin::StatusQuery& query) const {
         v.pool = assigned->pool;
       }
       v.traffic_policy = s.traffic_policy == config::TrafficPolicy::kLocal ? "Local" : "Cluster";
-      if (s.health_check) {
-        v.health =
-            health_view(*s.health_check, checked == health.end() ? nullptr : &checked->second);
+      if (s.details().health_check) {
+        v.health = health_view(*s.details().health_check,
+                               checked == health.end() ? nullptr : &checked->second);
       }
       if (error != allocation_.errors().end()) v.error = error->second;
       in.services.push_back(std::move(v));

@@ -56,13 +56,13 @@ allocator::ServiceRequest to_request(const config::StandaloneService& service,
                                      const std::vector<allocator::Pool>& pools) {
   allocator::ServiceRequest r;
   r.key = {service.namespace_, service.name};
-  r.service_labels = service.labels;
-  r.pool = service.pool;
-  r.sharing_key = service.sharing_key;
+  r.service_labels = service.details().labels;
+  r.pool = service.details().pool;
+  r.sharing_key = service.details().sharing_key;
   r.traffic_policy = service.traffic_policy == config::TrafficPolicy::kLocal
                          ? allocator::TrafficPolicy::kLocal
                          : allocator::TrafficPolicy::kCluster;
-  for (const auto& p : service.ports) {
+  for (const auto& p : service.details().ports) {
     allocator::Port port;
     port.number = p.port;
     port.protocol = p.protocol == "UDP"    ? allocator::Protocol::kUdp
@@ -71,9 +71,9 @@ allocator::ServiceRequest to_request(const config::StandaloneService& service,
     r.ports.push_back(port);
   }
   r.families.clear();
-  if (!service.addresses.empty()) {
+  if (!service.details().addresses.empty()) {
     // The addresses decide the families (validation refuses ip-families beside them).
-    for (const auto& a : service.addresses) {
+    for (const auto& a : service.details().addresses) {
       r.requested.push_back({a, allocator::AddressSource::kStandaloneAddresses});
       r.families.push_back(a.family());
     }
@@ -84,11 +84,12 @@ allocator::ServiceRequest to_request(const config::StandaloneService& service,
   // Kubernetes' rules: the policy defaults to PreferDualStack here (a standalone host has no
   // cluster default), the families to those the candidate pools offer, IPv4 first; a family
   // listed alone under a dual-stack policy is the primary and the other is added after it.
-  const auto policy = service.ip_family_policy.value_or(config::IpFamilyPolicy::kPreferDualStack);
+  const auto policy =
+      service.details().ip_family_policy.value_or(config::IpFamilyPolicy::kPreferDualStack);
   r.family_policy = to_allocator(policy);
   const auto offered = offered_families(r, pools, config);
-  if (!service.ip_families.empty()) {
-    r.families = service.ip_families;
+  if (!service.details().ip_families.empty()) {
+    r.families = service.details().ip_families;
   } else {
     r.families = {offered.empty() ? Family::kV4 : offered.front()};
   }

@@ -23,7 +23,7 @@ HealthCheck read(const std::string& check) {
   const auto r = check_text(kPools + check + "\n", "in.yaml", InputFormat::kStandalone);
   EXPECT_TRUE(r.valid()) << errors_of(r);
   if (!r.valid()) return {};
-  return *r.config->standalone->services.at(0).health_check;
+  return *r.config->standalone->services.at(0).details().health_check;
 }
 
 IpAddress ip(const char* text) { return IpAddress::parse(text).value(); }

@@ -168,13 +168,13 @@ TEST(StandaloneFile, ServicesKeepTheirFamiliesAndLabelsAsWritten) {
                             "in.yaml", kAlone);
   ASSERT_TRUE(r.valid()) << errors_of(r);
   const auto& s = r.config->standalone->services;
-  EXPECT_EQ(s[0].ip_family_policy, IpFamilyPolicy::kRequireDualStack);
-  EXPECT_EQ(s[0].ip_families, std::vector<Family>{Family::kV6});
-  EXPECT_EQ(s[1].ip_family_policy, std::nullopt);
-  EXPECT_EQ(s[1].ip_families, (std::vector<Family>{Family::kV6, Family::kV4}));
-  EXPECT_EQ(s[1].labels, (Labels{{"app", "b"}}));
-  EXPECT_EQ(s[2].ip_family_policy, IpFamilyPolicy::kSingleStack);
-  EXPECT_TRUE(s[2].ip_families.empty());
+  EXPECT_EQ(s[0].details().ip_family_policy, IpFamilyPolicy::kRequireDualStack);
+  EXPECT_EQ(s[0].details().ip_families, std::vector<Family>{Family::kV6});
+  EXPECT_EQ(s[1].details().ip_family_policy, std::nullopt);
+  EXPECT_EQ(s[1].details().ip_families, (std::vector<Family>{Family::kV6, Family::kV4}));
+  EXPECT_EQ(s[1].details().labels, (Labels{{"app", "b"}}));
+  EXPECT_EQ(s[2].details().ip_family_policy, IpFamilyPolicy::kSingleStack);
+  EXPECT_TRUE(s[2].details().ip_families.empty());
   EXPECT_EQ(s[3], (StandaloneService{.name = "d"}));
 }
 
