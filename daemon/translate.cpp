@@ -1,6 +1,7 @@
 #include "daemon/translate.hpp"
 
 #include <algorithm>
+#include <unordered_map>
 
 #include "allocator/rules.hpp"
 #include "bfd/profile.hpp"
@@ -198,14 +199,15 @@ Result<std::optional<BfdPeerSettings>> to_bfd_settings(const config::Peer& peer,
   return std::optional<BfdPeerSettings>{std::move(s)};
 }
 
-bgp::RouteSet to_route_set(std::map<Prefix, bgp::RouteAttributes>&& routes,
-                           bgp::AttributeInterner& interner) {
-  bgp::RouteSet out;
-  while (!routes.empty()) {
-    auto node = routes.extract(routes.begin());
-    out.emplace_hint(out.end(), node.key(), interner.intern(std::move(node.mapped())));
+bgp::RouteSet to_route_set(bgp::RouteSet&& planned, bgp::AttributeInterner& interner) {
+  // Keyed by the plan's set (held here, so no address is reused while the map lives).
+  std::unordered_map<bgp::AttributesRef, bgp::AttributesRef> taken;
+  for (auto& [prefix, attributes] : planned) {
+    auto [it, fresh] = taken.try_emplace(attributes);
+    if (fresh) it->second = interner.intern(*attributes);
+    attributes = it->second;
   }
-  return out;
+  return std::move(planned);
 }
 
 }  // namespace vipd::daemon

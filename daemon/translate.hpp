@@ -69,10 +69,8 @@ Result<std::optional<BfdPeerSettings>> to_bfd_settings(const config::Peer& peer,
                                                        const config::BfdProfile* profile,
                                                        const bgp::PeerConfig& session);
 
-// The planned routes with interned attributes. Each planned route is let go as soon as it is
-// converted, so the two tables never take their full room at once (100,000 routes: 16 MiB of
-// planned routes, 8 MiB as a RouteSet).
-bgp::RouteSet to_route_set(std::map<Prefix, bgp::RouteAttributes>&& routes,
-                           bgp::AttributeInterner& interner);
+// The planned routes with the speaker's interned attributes: the plan's own map, each
+// distinct attribute set looked up once.
+bgp::RouteSet to_route_set(bgp::RouteSet&& planned, bgp::AttributeInterner& interner);
 
 }  // namespace vipd::daemon

@@ -93,6 +93,14 @@ bool has_serving_endpoint(const std::vector<Endpoint>& endpoints,
                             [](const auto& entry) { return entry.second; });
 }
 
+bool operator==(const PeerPlan& a, const PeerPlan& b) {
+  return a.peer == b.peer && a.bfd == b.bfd && a.internal == b.internal &&
+         std::equal(a.routes.begin(), a.routes.end(), b.routes.begin(), b.routes.end(),
+                    [](const auto& x, const auto& y) {
+                      return x.first == y.first && *x.second == *y.second;
+                    });
+}
+
 namespace {
 
 using config::BgpAdvertisement;
@@ -432,8 +440,8 @@ class Planner {
                             "), " + std::to_string(highest) + " is used");
           }
         }
-        attributes.normalize();
-        peer.routes.emplace_hint(peer.routes.end(), first->prefix, std::move(attributes));
+        peer.routes.emplace_hint(peer.routes.end(), first->prefix,
+                                 interner_.intern(std::move(attributes)));  // normalizes
         first = last;
       }
       contributions = {};  // given back before the next peer's routes are made
@@ -469,6 +477,7 @@ class Planner {
   std::unordered_map<std::string, SharedText> texts_;  // intern()
   Plan plan_;
   std::vector<std::vector<Contribution>> contributions_;  // per entry of plan_.peers
+  bgp::AttributeInterner interner_;                       // the plan's routes' attributes
 };
 
 }  // namespace

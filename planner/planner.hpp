@@ -112,11 +112,14 @@ struct Decision {
 };
 
 struct PeerPlan {
-  const config::Peer* peer = nullptr;             // a peer whose node selectors select this node
-  const config::BfdProfile* bfd = nullptr;        // the peer's BFD profile, if it names one
-  bool internal = false;                          // iBGP: LOCAL_PREF is part of the routes
-  std::map<Prefix, bgp::RouteAttributes> routes;  // normalized
-  friend bool operator==(const PeerPlan&, const PeerPlan&) = default;
+  const config::Peer* peer = nullptr;       // a peer whose node selectors select this node
+  const config::BfdProfile* bfd = nullptr;  // the peer's BFD profile, if it names one
+  bool internal = false;                    // iBGP: LOCAL_PREF is part of the routes
+  // Normalized and interned within the plan (equal attribute sets share one copy); the
+  // speaker's own interner takes them over (daemon/translate.hpp to_route_set()).
+  bgp::RouteSet routes;
+  // Routes compare by their attributes' values: two plans never share an interner.
+  friend bool operator==(const PeerPlan& a, const PeerPlan& b);
 };
 
 struct Plan {

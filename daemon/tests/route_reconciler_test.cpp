@@ -82,7 +82,8 @@ planner::Plan plan_for(const config::Config& config, const std::vector<const cha
     for (const auto& b : config.bfd_profiles) {
       if (b.name == peer.bfd_profile) p.bfd = &b;
     }
-    for (const char* r : routes) p.routes.emplace(prefix(r), bgp::RouteAttributes{});
+    for (const char* r : routes)
+      p.routes.emplace(prefix(r), std::make_shared<const bgp::RouteAttributes>());
     plan.peers.push_back(std::move(p));
   }
   return plan;

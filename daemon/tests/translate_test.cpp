@@ -36,6 +36,26 @@ bgp::PeerConfig translate(const config::Config& c, const HostFacts& host = {},
 const std::string kPeer = "myASN: 64501, peerASN: 64500, peerAddress: 192.0.2.1";
 const std::string kPeer6 = "myASN: 64501, peerASN: 64500, peerAddress: '2001:db8::1'";
 
+// The plan's attribute sets become the speaker's: equal sets (made apart) share one, and the
+// interner's own sets are used (they compare by pointer in the speaker).
+TEST(ToRouteSet, TakesTheSpeakersInternedSets) {
+  bgp::AttributeInterner speaker;
+  bgp::RouteAttributes tagged;
+  tagged.communities = {(64496u << 16) | 1u};
+  const auto held = speaker.intern(tagged);
+  const auto prefix = [](const char* text) { return Prefix::parse(text).value(); };
+  bgp::RouteSet planned;
+  planned.emplace(prefix("203.0.113.1/32"), std::make_shared<const bgp::RouteAttributes>(tagged));
+  planned.emplace(prefix("203.0.113.2/32"), std::make_shared<const bgp::RouteAttributes>(tagged));
+  planned.emplace(prefix("203.0.113.3/32"), std::make_shared<const bgp::RouteAttributes>());
+  const auto routes = to_route_set(std::move(planned), speaker);
+  ASSERT_EQ(routes.size(), 3u);
+  EXPECT_EQ(routes.at(prefix("203.0.113.1/32")), held);
+  EXPECT_EQ(routes.at(prefix("203.0.113.2/32")), held);
+  EXPECT_EQ(routes.at(prefix("203.0.113.3/32")), speaker.intern(bgp::RouteAttributes{}));
+  EXPECT_EQ(speaker.size(), 2u);
+}
+
 TEST(ToPeerConfig, Defaults) {
   const auto p = translate(peer_config(kPeer), HostFacts{.router_id = 7, .hostname = "edge-1"});
   const auto& s = p.session;

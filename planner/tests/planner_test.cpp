@@ -190,7 +190,8 @@ void check(const Case& c, SnapshotKind kind, std::set<Reason>* seen = nullptr) {
   for (const auto& pp : p.peers) {
     auto& r = routes[pp.peer->name];
     EXPECT_EQ(pp.internal, is_internal(*pp.peer));
-    for (const auto& [prefix, attributes] : pp.routes) {
+    for (const auto& [prefix, ref] : pp.routes) {
+      const bgp::RouteAttributes& attributes = *ref;
       r[prefix.to_string()] = render(attributes);
       EXPECT_TRUE(attributes.normalized());
       EXPECT_EQ(attributes.origin, bgp::Origin::kIgp);
@@ -814,7 +815,7 @@ TEST(Planner, DeterministicAndInConfigurationOrder) {
   EXPECT_TRUE(std::is_sorted(first.decisions.begin(), first.decisions.end(), decision_order));
   EXPECT_EQ(render(first.decisions.front()),
             "default/a 203.0.113.10 -> alpha 203.0.113.0/24: announced");
-  EXPECT_EQ(render(first.peers[2].routes.at(Prefix::parse("203.0.113.30/32").value())),
+  EXPECT_EQ(render(*first.peers[2].routes.at(Prefix::parse("203.0.113.30/32").value())),
             "lc=64496:7:8");
 
   std::reverse(snapshot.services.begin(), snapshot.services.end());
