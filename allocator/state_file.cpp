@@ -91,20 +91,52 @@ State snapshot(const Allocator& allocator) {
   return state;
 }
 
-std::string encode_state(const State& state) {
-  json::array assignments;
-  for (const auto& entry : state.entries) {
-    json::array addresses;
-    for (const auto& a : entry.assignment.addresses) addresses.emplace_back(a.to_string());
-    assignments.emplace_back(json::object{
-        {"namespace", entry.service.ns},
-        {"name", entry.service.name},
-        {"pool", entry.assignment.pool},
-        {"addresses", std::move(addresses)},
-    });
+namespace {
+
+// The file is written as text, one entry at a time, in the form json::serialize() gives a
+// document: no tree of 100,000 objects (~35 MiB at that size) is built to be thrown away.
+class StateWriter {
+ public:
+  StateWriter() { text_ = "{\"version\":" + std::to_string(kVersion) + ",\"assignments\":["; }
+  void add(const ServiceKey& service, const Assignment& assignment) {
+    if (entries_++ > 0) text_ += ',';
+    text_ += "{\"namespace\":";
+    text_ += json::serialize(json::string_view(service.ns));
+    text_ += ",\"name\":";
+    text_ += json::serialize(json::string_view(service.name));
+    text_ += ",\"pool\":";
+    text_ += json::serialize(json::string_view(assignment.pool));
+    text_ += ",\"addresses\":[";
+    for (std::size_t i = 0; i < assignment.addresses.size(); ++i) {
+      if (i > 0) text_ += ',';
+      text_ += json::serialize(json::string_view(assignment.addresses[i].to_string()));
+    }
+    text_ += "]}";
   }
-  json::object root{{"version", kVersion}, {"assignments", std::move(assignments)}};
-  return json::serialize(root) + "\n";
+  std::string finish() && {
+    text_ += "]}\n";
+    return std::move(text_);
+  }
+
+ private:
+  std::string text_;
+  std::size_t entries_ = 0;
+};
+
+}  // namespace
+
+std::string encode_state(const State& state) {
+  StateWriter writer;
+  for (const auto& entry : state.entries) writer.add(entry.service, entry.assignment);
+  return std::move(writer).finish();
+}
+
+std::string encode_state(const Allocator& allocator) {
+  StateWriter writer;
+  allocator.for_each_assignment([&](const ServiceKey& service, const Assignment& assignment) {
+    writer.add(service, assignment);
+  });
+  return std::move(writer).finish();
 }
 
 Result<State> decode_state(std::string_view text) {
@@ -143,7 +175,14 @@ Result<State> decode_state(std::string_view text) {
 }
 
 Result<void> save_state(const std::filesystem::path& path, const State& state) {
-  const std::string text = encode_state(state);
+  return write_state(path, encode_state(state));
+}
+
+Result<void> save_state(const std::filesystem::path& path, const Allocator& allocator) {
+  return write_state(path, encode_state(allocator));
+}
+
+Result<void> write_state(const std::filesystem::path& path, const std::string& text) {
   std::filesystem::path temporary = path;
   temporary += ".tmp";
   const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);

@@ -41,9 +41,14 @@ struct State {
 State snapshot(const Allocator& allocator);
 
 std::string encode_state(const State& state);
+// The same text, written straight from what the allocator holds (no State copy).
+std::string encode_state(const Allocator& allocator);
 Result<State> decode_state(std::string_view text);
 
+// Writes `text` to path.tmp, fsyncs it and renames it over `path`.
+Result<void> write_state(const std::filesystem::path& path, const std::string& text);
 Result<void> save_state(const std::filesystem::path& path, const State& state);
+Result<void> save_state(const std::filesystem::path& path, const Allocator& allocator);
 // nullopt when the file does not exist.
 Result<std::optional<State>> load_state(const std::filesystem::path& path);
 

@@ -284,11 +284,7 @@ bool Standalone::allocate(const Holdings& held) {
 }
 
 void Standalone::save_state() {
-  allocator::State state;
-  for (auto& [key, assignment] : allocation_.allocator().assignments()) {
-    state.entries.push_back({std::move(key), std::move(assignment)});
-  }
-  if (auto r = allocator::save_state(state_path(), state); !r) {
+  if (auto r = allocator::save_state(state_path(), allocation_.allocator()); !r) {
     spdlog::error("state file {}: {}", state_path().string(), r.error().message());
   }
 }

@@ -1,7 +1,9 @@
 #include "allocator/state_file.hpp"
 
 #include <gtest/gtest.h>
+
 #include <unistd.h>
+#include <boost/json.hpp>
 
 #include <filesystem>
 #include <fstream>
@@ -62,6 +64,26 @@ TEST_F(StateFile, EncodesAndDecodesEveryAssignment) {
   auto decoded = decode_state(text);
   ASSERT_TRUE(decoded) << decoded.error().message();
   EXPECT_EQ(decoded.value(), state);
+  // Written straight from the allocator: the same text; and the text a JSON document of the
+  // same content serializes to, escapes included.
+  EXPECT_EQ(encode_state(allocator), text);
+  boost::json::array entries;
+  for (const auto& e : state.entries) {
+    boost::json::array addresses;
+    for (const auto& a : e.assignment.addresses) addresses.emplace_back(a.to_string());
+    entries.emplace_back(boost::json::object{{"namespace", e.service.ns},
+                                             {"name", e.service.name},
+                                             {"pool", e.assignment.pool},
+                                             {"addresses", std::move(addresses)}});
+  }
+  EXPECT_EQ(text, boost::json::serialize(
+                      boost::json::object{{"version", 1}, {"assignments", std::move(entries)}}) +
+                      "\n");
+  const State odd{{{{"ns\"1", "a\\b\n"}, {"p\u00e9", {IpAddress::parse("192.0.2.1").value()}}}}};
+  const auto odd_text = encode_state(odd);
+  auto odd_back = decode_state(odd_text);
+  ASSERT_TRUE(odd_back) << odd_text;
+  EXPECT_EQ(odd_back.value(), odd);
 }
 
 TEST_F(StateFile, SavesAtomicallyAndLoadsBack) {
