@@ -8,7 +8,8 @@
 #include <boost/json.hpp>
 #include <cerrno>
 #include <cstring>
-#include <set>
+#include <optional>
+#include <vector>
 
 namespace vipd::allocator {
 namespace {
@@ -141,7 +142,10 @@ std::string encode_state(const Allocator& allocator) {
 
 Result<State> decode_state(std::string_view text) {
   std::error_code ec;
-  json::value root = json::parse(json::string_view(text.data(), text.size()), ec);
+  // The document is read once and dropped whole: one arena instead of a heap block per value
+  // (100,000 assignments: ~40 MiB as separate blocks).
+  json::monotonic_resource arena;
+  json::value root = json::parse(json::string_view(text.data(), text.size()), ec, &arena);
   if (ec) {
     return failure(Errc::kInvalidArgument, fmt::format("not valid JSON: {}", ec.message()));
   }
@@ -159,18 +163,43 @@ Result<State> decode_state(std::string_view text) {
   if (list == nullptr) {
     return failure(Errc::kInvalidArgument, "\"assignments\" must be a list");
   }
+  // A Service listed twice is reported at its first repeat in the file, before any later
+  // fault, as a reader going through the file would meet them. Found by sorting (ties in file
+  // order: a repeat is a neighbour of the entry it repeats), not by a set of every key.
   State state;
-  std::set<ServiceKey> seen;
-  for (std::size_t i = 0; i < list->size(); ++i) {
-    VIPD_TRY(auto entry, decode_entry((*list)[i], i));
-    if (!seen.insert(entry.service).second) {
-      return failure(Errc::kInvalidArgument, fmt::format("assignments[{}]: {} appears twice", i,
-                                                         entry.service.to_string()));
+  state.entries.reserve(list->size());
+  std::vector<std::uint32_t> order;
+  const auto sort_and_find_repeat = [&]() -> Result<void> {
+    const auto& entries = state.entries;
+    order.resize(entries.size());
+    for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+      return entries[a].service < entries[b].service;
+    });
+    std::optional<std::uint32_t> repeat;
+    for (std::size_t i = 1; i < order.size(); ++i) {
+      if (entries[order[i]].service == entries[order[i - 1]].service &&
+          (!repeat || order[i] < *repeat)) {
+        repeat = order[i];
+      }
     }
-    state.entries.push_back(std::move(entry));
+    if (!repeat) return success();
+    return failure(Errc::kInvalidArgument, fmt::format("assignments[{}]: {} appears twice", *repeat,
+                                                       entries[*repeat].service.to_string()));
+  };
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    auto entry = decode_entry((*list)[i], i);
+    if (!entry) {
+      VIPD_TRY(sort_and_find_repeat());
+      return failure(entry.error());
+    }
+    state.entries.push_back(std::move(entry.value()));
   }
-  std::sort(state.entries.begin(), state.entries.end(),
-            [](const StateEntry& a, const StateEntry& b) { return a.service < b.service; });
+  VIPD_TRY(sort_and_find_repeat());
+  std::vector<StateEntry> sorted;
+  sorted.reserve(order.size());
+  for (const std::uint32_t i : order) sorted.push_back(std::move(state.entries[i]));
+  state.entries = std::move(sorted);
   return state;
 }
 

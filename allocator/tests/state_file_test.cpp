@@ -163,6 +163,14 @@ TEST_F(StateFile, CorruptContentIsRefusedWithTheReason) {
        "assignments[0]: unknown key \"x\""},
       {R"({"version":1,"assignments":[{"namespace":"a","name":"b","pool":"p","addresses":["192.0.2.1"]},{"namespace":"a","name":"b","pool":"p","addresses":["192.0.2.2"]}]})",
        "assignments[1]: a/b appears twice"},
+      // The first repeat in the file, whatever the order of the keys.
+      {R"({"version":1,"assignments":[{"namespace":"z","name":"z","pool":"p","addresses":["192.0.2.1"]},{"namespace":"a","name":"b","pool":"p","addresses":["192.0.2.2"]},{"namespace":"z","name":"z","pool":"p","addresses":["192.0.2.3"]},{"namespace":"a","name":"b","pool":"p","addresses":["192.0.2.4"]},{"namespace":"z","name":"z","pool":"p","addresses":["192.0.2.5"]}]})",
+       "assignments[2]: z/z appears twice"},
+      // A repeat before a malformed entry is met first; a malformed entry before a repeat too.
+      {R"({"version":1,"assignments":[{"namespace":"a","name":"b","pool":"p","addresses":["192.0.2.1"]},{"namespace":"a","name":"b","pool":"p","addresses":["192.0.2.2"]},{"namespace":"a","name":"c","pool":"p","addresses":[]}]})",
+       "assignments[1]: a/b appears twice"},
+      {R"({"version":1,"assignments":[{"namespace":"a","name":"b","pool":"p","addresses":["192.0.2.1"]},{"namespace":"a","name":"c","pool":"p","addresses":[]},{"namespace":"a","name":"b","pool":"p","addresses":["192.0.2.2"]}]})",
+       "assignments[1]: \"addresses\" must be a list of one or two addresses"},
   };
   for (const auto& [text, reason] : cases) {
     auto decoded = decode_state(text);
