@@ -49,8 +49,8 @@ void fill_announcements(admin::DaemonStatus& status,
     ++reasons[d.reason];
     if (!query.announcements) continue;
     if (!query.peer.empty()) {
-      const auto it = address_of.find(d.peer);
-      if (!query.peer_matches(d.peer, it == address_of.end() ? "" : it->second)) continue;
+      const auto it = address_of.find(d.peer.view());
+      if (!query.peer_matches(d.peer.view(), it == address_of.end() ? "" : it->second)) continue;
     }
     if (!query.service_matches(d.service)) continue;
     if (query.prefix && !(d.prefix    ? query.prefix_matches(*d.prefix)

@@ -453,7 +453,7 @@ class Planner {
     plan_.decisions.push_back(Decision{.service = service.key(),
                                        .address = address,
                                        .prefix = prefix,
-                                       .peer = std::move(peer),
+                                       .peer = intern(std::move(peer)),
                                        .reason = reason,
                                        .detail = intern(std::move(detail))});
   }

@@ -103,7 +103,7 @@ struct Decision {
   std::string service;               // "namespace/name"
   std::optional<IpAddress> address;  // none with kNoAddress
   std::optional<Prefix> prefix;      // the prefix announced (kAnnounced)
-  std::string peer;                  // peer name; "": every peer
+  SharedText peer;                   // peer name; "": every peer (shared: a handful of peers)
   Reason reason = Reason::kAnnounced;
   // For people: which advertisements matched, what is missing. Shared: most decisions of a
   // plan say one of a handful of texts.
