@@ -15,6 +15,7 @@ StandaloneServiceDetails& StandaloneService::edit() {
   if (!more) more = StandaloneServiceDetails{};
   return *more;
 }
+
 namespace {
 
 bool all_digits(std::string_view s) {
