@@ -42,6 +42,7 @@ class StandaloneChecks : Checks {
     std::map<IpAddress, std::vector<std::size_t>> by_address;  // services requesting it, in order
     for (std::size_t i = 0; i < services.size(); ++i) {
       const auto& s = services[i];
+      const auto& d = s.details();
       const auto sk = key("services", i);
       const auto full = s.namespace_ + "/" + s.name;
       if (auto [it, fresh] = seen.emplace(full, i); !fresh) {
@@ -49,17 +50,17 @@ class StandaloneChecks : Checks {
                                    at(key("services", it->second)).path + ")");
       }
       const Pool* named = nullptr;
-      if (!s.details().pool.empty()) {
-        named = config_.find_pool(s.details().pool);
+      if (!d.pool.empty()) {
+        named = config_.find_pool(d.pool);
         if (!named) {
-          auto hint = did_you_mean(s.details().pool, names);
-          error(key(sk, "pool"), "pool " + q(s.details().pool) + " does not exist" +
-                                     (hint.empty() ? "" : "; " + hint));
+          auto hint = did_you_mean(d.pool, names);
+          error(key(sk, "pool"),
+                "pool " + q(d.pool) + " does not exist" + (hint.empty() ? "" : "; " + hint));
         }
       }
       bool families[2] = {false, false};
-      for (std::size_t j = 0; j < s.details().addresses.size(); ++j) {
-        const auto& ip = s.details().addresses[j];
+      for (std::size_t j = 0; j < d.addresses.size(); ++j) {
+        const auto& ip = d.addresses[j];
         const auto ak = key(key(sk, "addresses"), j);
         auto& family_seen = families[ip.is_v4() ? 0 : 1];
         if (family_seen) {
@@ -86,38 +87,36 @@ class StandaloneChecks : Checks {
       each_duplicate(
           [&] {
             std::vector<std::string> ports;
-            for (const auto& p : s.details().ports)
+            for (const auto& p : d.ports)
               ports.push_back(p.protocol + "/" + std::to_string(p.port));
             return ports;
           }(),
           [&](std::size_t j, std::size_t) {
-            error(key(key(sk, "ports"), j), "duplicate port " +
-                                                std::to_string(s.details().ports[j].port) + "/" +
-                                                s.details().ports[j].protocol);
+            error(key(key(sk, "ports"), j),
+                  "duplicate port " + std::to_string(d.ports[j].port) + "/" + d.ports[j].protocol);
           });
-      if (s.traffic_policy == TrafficPolicy::kLocal && !s.details().health_check) {
+      if (s.traffic_policy == TrafficPolicy::kLocal && !d.health_check) {
         error(key(sk, "traffic_policy"),
               "traffic-policy Local needs a health-check (it announces only while the check "
               "passes)");
       }
       // Sharing an address follows MetalLB: same sharing key, same traffic policy, no common
       // (port, protocol). Earlier services are found by address, not by trying each one.
-      for (std::size_t k = 0; k < s.details().addresses.size(); ++k) {
-        auto& requested = by_address[s.details().addresses[k]];
+      for (std::size_t k = 0; k < d.addresses.size(); ++k) {
+        auto& requested = by_address[d.addresses[k]];
         for (const auto j : requested) {
           if (j == i) continue;  // the address is listed twice (reported above)
           const auto& o = services[j];
           const auto ak = key(key(sk, "addresses"), k);
           const auto other = q(o.namespace_ + "/" + o.name);
-          if (s.details().sharing_key.empty() ||
-              s.details().sharing_key != o.details().sharing_key) {
-            error(ak, s.details().addresses[k].to_string() + " is also requested by service " +
-                          other + " without the same sharing-key");
+          if (d.sharing_key.empty() || d.sharing_key != o.details().sharing_key) {
+            error(ak, d.addresses[k].to_string() + " is also requested by service " + other +
+                          " without the same sharing-key");
           } else if (s.traffic_policy != o.traffic_policy) {
-            error(ak, s.details().addresses[k].to_string() + " is shared with service " + other +
+            error(ak, d.addresses[k].to_string() + " is shared with service " + other +
                           " which has a different traffic-policy");
           } else if (ports_overlap(s, o)) {
-            error(ak, s.details().addresses[k].to_string() + " is shared with service " + other +
+            error(ak, d.addresses[k].to_string() + " is shared with service " + other +
                           " which uses the same port and protocol");
           }
         }

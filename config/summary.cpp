@@ -87,12 +87,12 @@ std::string addresses_text(const std::vector<IpAddress>& addresses) {
 
 // "ip-family-policy RequireDualStack [IPv6, IPv4]", or "" when neither is written.
 std::string families_text(const StandaloneService& s) {
+  const auto& d = s.details();
   std::string out;
-  if (s.details().ip_family_policy)
-    out = "ip-family-policy " + std::string(to_string(*s.details().ip_family_policy));
-  if (!s.details().ip_families.empty()) {
+  if (d.ip_family_policy) out = "ip-family-policy " + std::string(to_string(*d.ip_family_policy));
+  if (!d.ip_families.empty()) {
     std::vector<std::string> names;
-    for (const auto f : s.details().ip_families) names.emplace_back(to_string(f));
+    for (const auto f : d.ip_families) names.emplace_back(to_string(f));
     out += (out.empty() ? "ip-families [" : " [") + join(names) + "]";
   }
   return out;
@@ -255,21 +255,19 @@ boost::json::object summary_json(const Config& c) {
   if (c.standalone) {
     boost::json::array services;
     for (const auto& s : c.standalone->services) {
+      const auto& d = s.details();
       boost::json::array families;
-      for (const auto f : s.details().ip_families)
-        families.push_back(boost::json::string(to_string(f)));
+      for (const auto f : d.ip_families) families.push_back(boost::json::string(to_string(f)));
       boost::json::object service{
           {"name", s.name},
           {"namespace", s.namespace_},
-          {"labels", labels_json(s.details().labels)},
-          {"addresses", addresses_json(s.details().addresses)},
-          {"pool", s.details().pool},
+          {"labels", labels_json(d.labels)},
+          {"addresses", addresses_json(d.addresses)},
+          {"pool", d.pool},
           {"ip_families", families},
           {"traffic_policy", s.traffic_policy == TrafficPolicy::kLocal ? "Local" : "Cluster"}};
-      if (s.details().ip_family_policy)
-        service["ip_family_policy"] = to_string(*s.details().ip_family_policy);
-      if (s.details().health_check)
-        service["health_check"] = health_check_json(*s.details().health_check);
+      if (d.ip_family_policy) service["ip_family_policy"] = to_string(*d.ip_family_policy);
+      if (d.health_check) service["health_check"] = health_check_json(*d.health_check);
       services.push_back(std::move(service));
     }
     boost::json::array nodes;
@@ -345,17 +343,15 @@ std::string text_report(const CheckResult& result) {
     }
     out += "  services: " + std::to_string(c.standalone->services.size()) + "\n";
     for (const auto& s : c.standalone->services) {
+      const auto& d = s.details();
       const auto families = families_text(s);
       out += "    " + s.namespace_ + "/" + s.name + ": " +
-             (s.details().addresses.empty() ? "allocated" : addresses_text(s.details().addresses)) +
-             (s.details().pool.empty() ? "" : " from pool " + s.details().pool) +
+             (d.addresses.empty() ? "allocated" : addresses_text(d.addresses)) +
+             (d.pool.empty() ? "" : " from pool " + d.pool) +
              (families.empty() ? "" : ", " + families) +
-             (s.details().labels.empty() ? "" : ", labels " + labels_text(s.details().labels)) +
+             (d.labels.empty() ? "" : ", labels " + labels_text(d.labels)) +
              (s.traffic_policy == TrafficPolicy::kLocal ? ", traffic-policy Local" : "") +
-             (s.details().health_check
-                  ? ", health check " + health_check_line(*s.details().health_check)
-                  : "") +
-             "\n";
+             (d.health_check ? ", health check " + health_check_line(*d.health_check) : "") + "\n";
     }
   }
   return out;

@@ -56,14 +56,15 @@ allocator::ServiceRequest to_request(const config::StandaloneService& service,
                                      const config::Config& config,
                                      const std::vector<allocator::Pool>& pools) {
   allocator::ServiceRequest r;
+  const auto& d = service.details();
   r.key = {service.namespace_, service.name};
-  r.service_labels = service.details().labels;
-  r.pool = service.details().pool;
-  r.sharing_key = service.details().sharing_key;
+  r.service_labels = d.labels;
+  r.pool = d.pool;
+  r.sharing_key = d.sharing_key;
   r.traffic_policy = service.traffic_policy == config::TrafficPolicy::kLocal
                          ? allocator::TrafficPolicy::kLocal
                          : allocator::TrafficPolicy::kCluster;
-  for (const auto& p : service.details().ports) {
+  for (const auto& p : d.ports) {
     allocator::Port port;
     port.number = p.port;
     port.protocol = p.protocol == "UDP"    ? allocator::Protocol::kUdp
@@ -72,9 +73,9 @@ allocator::ServiceRequest to_request(const config::StandaloneService& service,
     r.ports.push_back(port);
   }
   r.families.clear();
-  if (!service.details().addresses.empty()) {
+  if (!d.addresses.empty()) {
     // The addresses decide the families (validation refuses ip-families beside them).
-    for (const auto& a : service.details().addresses) {
+    for (const auto& a : d.addresses) {
       r.requested.push_back({a, allocator::AddressSource::kStandaloneAddresses});
       r.families.push_back(a.family());
     }
@@ -85,12 +86,11 @@ allocator::ServiceRequest to_request(const config::StandaloneService& service,
   // Kubernetes' rules: the policy defaults to PreferDualStack here (a standalone host has no
   // cluster default), the families to those the candidate pools offer, IPv4 first; a family
   // listed alone under a dual-stack policy is the primary and the other is added after it.
-  const auto policy =
-      service.details().ip_family_policy.value_or(config::IpFamilyPolicy::kPreferDualStack);
+  const auto policy = d.ip_family_policy.value_or(config::IpFamilyPolicy::kPreferDualStack);
   r.family_policy = to_allocator(policy);
   const auto offered = offered_families(r, pools, config);
-  if (!service.details().ip_families.empty()) {
-    r.families = service.details().ip_families;
+  if (!d.ip_families.empty()) {
+    r.families = d.ip_families;
   } else {
     r.families = {offered.empty() ? Family::kV4 : offered.front()};
   }
